@@ -1,0 +1,45 @@
+# Every target does its own set-up: a fresh machine needs only python3 and make.
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+
+.PHONY: help install run test lint ckan-up ckan-down serve bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	touch $@
+
+install: $(VENV)/.synced ## create .venv from the lock file
+
+run: install ## publish every bundled dataset (local catalog, or CKAN when CKAN_URL is set)
+	$(VENV)/bin/opendata publish --all
+
+test: install ## run the whole suite (starts the CKAN test portal when it is not running)
+	bash scripts/ckan-up.sh
+	$(VENV)/bin/pytest
+
+lint: install ## ruff + mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy opendata publish flows
+
+ckan-up: ## start the local CKAN 2.12 test portal (writes .ckan/env)
+	bash scripts/ckan-up.sh
+
+ckan-down: ## stop what ckan-up started
+	bash scripts/ckan-down.sh
+
+clean: ## remove build outputs
+	rm -rf build
