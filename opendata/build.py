@@ -1,0 +1,127 @@
+"""One dataset from source to files: extract, check, convert. Pure steps, no orchestration.
+
+``flows/`` wraps each step in a Prefect task; the CLI's ``validate`` calls them directly.
+The build directory holds what a target publishes: data.csv, data.parquet, schema.json,
+datapackage.json and the validation report, each with its SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from opendata import __version__
+from opendata.convert import sha256_file, typed_table, write_csv, write_json, write_parquet
+from opendata.errors import ValidationFailed
+from opendata.manifest import Manifest
+from opendata.metadata import datapackage
+from opendata.prepare import PreparedTable, prepare
+from opendata.report import ValidationReport
+from opendata.sources import ParsedTable, RawSnapshot, source_for
+from opendata.table_schema import TableSchema, load_schema
+from opendata.validate import table_csv_bytes, validate_table
+
+
+@dataclass(frozen=True)
+class BuiltFile:
+    """A file a target publishes. ``key`` is stable across runs: targets match on it."""
+
+    key: str  # data-csv, data-parquet, table-schema, datapackage, validation-report
+    path: Path
+    format: str
+    media_type: str
+    sha256: str
+    bytes: int
+
+
+@dataclass(frozen=True)
+class Build:
+    manifest: Manifest
+    schema: TableSchema
+    directory: Path
+    files: list[BuiltFile]
+    row_count: int
+    report: ValidationReport
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def content_hash(self) -> str:
+        """One hash over every published file: equal hashes mean nothing to publish."""
+        digest = hashlib.sha256()
+        for f in sorted(self.files, key=lambda f: f.key):
+            digest.update(f"{f.key}:{f.sha256}\n".encode())
+        return digest.hexdigest()
+
+    def file(self, key: str) -> BuiltFile:
+        return next(f for f in self.files if f.key == key)
+
+
+def fetch(manifest: Manifest) -> RawSnapshot:
+    """The source's bytes; a local path is shown relative to the project, never the machine."""
+    raw = source_for(manifest.source).fetch(manifest.source, manifest.folder)
+    root = manifest.folder.parent.parent
+    if raw.origin.startswith(str(root) + "/"):
+        raw = replace(raw, origin=raw.origin[len(str(root)) + 1 :])
+    return raw
+
+
+def parse(manifest: Manifest, raw: RawSnapshot) -> ParsedTable:
+    return source_for(manifest.source).parse(manifest.source, raw)
+
+
+def check(manifest: Manifest, parsed: ParsedTable) -> tuple[PreparedTable, ValidationReport]:
+    """Map the columns and validate; the report is complete whether or not it is valid."""
+    schema = load_schema(manifest.schema_path)
+    prepared, column_errors = prepare(parsed, manifest, schema)
+    return prepared, validate_table(manifest.slug, prepared, schema, column_errors)
+
+
+def write_report(report: ValidationReport, directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = directory / "validation-report.json", directory / "validation-report.md"
+    json_path.write_text(report.to_json(), encoding="utf-8")
+    md_path.write_text(report.to_markdown(), encoding="utf-8")
+    return [json_path, md_path]
+
+
+def convert(
+    manifest: Manifest,
+    prepared: PreparedTable,
+    report: ValidationReport,
+    raw: RawSnapshot,
+    directory: Path,
+) -> Build:
+    """Write the files of a valid table into ``directory`` (replaced as a whole)."""
+    if not report.valid:
+        raise ValidationFailed(report)
+    schema = load_schema(manifest.schema_path)
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    table = typed_table(table_csv_bytes(prepared), schema)
+    write_csv(table, directory / "data.csv")
+    write_parquet(table, directory / "data.parquet")
+    write_json(schema.descriptor, directory / "schema.json")
+    write_report(report, directory)
+    files = [
+        _built("data-csv", directory / "data.csv", "CSV", "text/csv"),
+        _built("data-parquet", directory / "data.parquet", "Parquet", "application/vnd.apache.parquet"),
+        _built("table-schema", directory / "schema.json", "JSON", "application/json"),
+        _built("validation-report", directory / "validation-report.json", "JSON", "application/json"),
+    ]
+    write_json(datapackage(manifest, schema, files, table.num_rows), directory / "datapackage.json")
+    files.append(_built("datapackage", directory / "datapackage.json", "JSON", "application/json"))
+    provenance = {
+        "source": report.source,
+        "source_sha256": raw.sha256,
+        "extracted_at": raw.retrieved_at.isoformat(timespec="seconds"),
+        "pipeline_version": __version__,
+    }
+    return Build(manifest, schema, directory, files, table.num_rows, report, provenance)
+
+
+def _built(key: str, path: Path, fmt: str, media_type: str) -> BuiltFile:
+    return BuiltFile(key, path, fmt, media_type, sha256_file(path), path.stat().st_size)

@@ -1,0 +1,232 @@
+"""The dataset manifest (``datasets/<slug>/dataset.yaml``): one pydantic model for all of it.
+
+A steward edits these files by hand, so every rule fails with a message naming the file,
+the key and what is allowed. Shared defaults (publisher, licence, language) live in
+``datasets/_defaults.yaml`` and are merged under each manifest.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from opendata.errors import ManifestError
+from opendata.manifest_errors import format_validation_error
+from opendata.sources import SourceSettings
+
+DEFAULTS_FILE = "_defaults.yaml"
+MANIFEST_FILE = "dataset.yaml"
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,98}[a-z0-9]$"
+LANG_PATTERN = re.compile(r"^[a-z]{2}$")
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
+
+# EU Publications Office vocabularies, as DCAT-AP(-SE/-NO) expects them.
+Theme = Literal[
+    "AGRI", "ECON", "EDUC", "ENER", "ENVI", "GOVE", "HEAL", "INTR", "JUST", "OP_DATPRO",
+    "REGI", "SOCI", "TECH", "TRAN",
+]  # fmt: skip
+Frequency = Literal[
+    "ANNUAL", "ANNUAL_2", "ANNUAL_3", "BIENNIAL", "BIMONTHLY", "BIWEEKLY", "CONT", "DAILY",
+    "IRREG", "MONTHLY", "QUARTERLY", "SEMIANNUAL", "WEEKLY", "UNKNOWN",
+]  # fmt: skip
+LICENSES: dict[str, tuple[str, str]] = {
+    # id: (title, URI)
+    "CC0-1.0": ("Creative Commons CC0 1.0", "https://creativecommons.org/publicdomain/zero/1.0/"),
+    "CC-BY-4.0": ("Creative Commons Erkännande 4.0", "https://creativecommons.org/licenses/by/4.0/"),
+    "NLOD-2.0": ("Norsk lisens for offentlige data 2.0", "https://data.norge.no/nlod/no/2.0"),
+}
+License = Literal["CC0-1.0", "CC-BY-4.0", "NLOD-2.0"]
+
+
+class Strict(BaseModel):
+    """Rejects keys it does not know: a typo must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class LocalizedText(RootModel[dict[str, str]]):
+    """Text per language (ISO 639-1 code -> text), e.g. ``{sv: ..., en: ...}``."""
+
+    @field_validator("root")
+    @classmethod
+    def _codes_and_text(cls, value: dict[str, str]) -> dict[str, str]:
+        for lang, text in value.items():
+            if not LANG_PATTERN.match(lang):
+                raise ValueError(f"'{lang}' is not a two-letter language code (sv, en, nb, ...)")
+            if not text.strip():
+                raise ValueError(f"the '{lang}' text is empty")
+        return {lang: text.strip() for lang, text in value.items()}
+
+    def get(self, lang: str, fallback: str = "en") -> str:
+        return self.root.get(lang) or self.root.get(fallback) or next(iter(self.root.values()))
+
+
+class Publisher(Strict):
+    name: str = Field(min_length=2)
+    uri: str = Field(pattern=r"^https?://", description="a stable URI identifying the publisher")
+    organization: str = Field(
+        pattern=SLUG_PATTERN, description="the organisation's short name on the portal"
+    )
+    email: str | None = Field(default=None, pattern=EMAIL_PATTERN)
+
+
+class Contact(Strict):
+    name: str = Field(min_length=2)
+    email: str = Field(pattern=EMAIL_PATTERN)
+
+
+class Spatial(Strict):
+    name: str
+    municipality_code: str = Field(pattern=r"^\d{4}$")
+    uri: str | None = Field(default=None, pattern=r"^https?://")
+
+
+class Temporal(Strict):
+    start: date
+    end: date | None = None
+
+
+class Schedule(Strict):
+    cron: str
+    timezone: str = "Europe/Stockholm"
+
+    @field_validator("cron")
+    @classmethod
+    def _five_fields(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError(
+                "cron needs five fields: minute hour day-of-month month day-of-week, "
+                "e.g. '0 6 1 * *' (06:00 on the 1st of every month)"
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}', e.g. Europe/Stockholm") from None
+        return value
+
+
+class Manifest(Strict):
+    """Everything the pipeline and the portal need to know about one dataset."""
+
+    slug: str = Field(pattern=SLUG_PATTERN)
+    language: str = Field(default="sv", pattern=r"^[a-z]{2}$")
+    title: LocalizedText
+    description: LocalizedText
+    license: License
+    publisher: Publisher
+    contact: Contact
+    themes: list[Theme] = Field(min_length=1)
+    keywords: dict[str, list[str]] = Field(default_factory=dict)
+    spatial: Spatial
+    temporal: Temporal | None = None
+    frequency: Frequency
+    schedule: Schedule
+    sample_data: bool = False
+    attribution: str | None = None
+    source: SourceSettings
+    table_schema: str | None = Field(default=None, alias="schema")
+    columns: dict[str, str] = Field(default_factory=dict)
+    constants: dict[str, str] = Field(
+        default_factory=dict, description="fields with the same value on every row (field: value)"
+    )
+
+    # Set by load_manifest, not by the steward.
+    folder: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _languages_present(self) -> Manifest:
+        for key in ("title", "description"):
+            text: LocalizedText = getattr(self, key)
+            missing = [lang for lang in (self.language, "en") if lang not in text.root]
+            if missing:
+                raise ValueError(f"'{key}' needs a text in {' and '.join(missing)}")
+        targets = list(self.columns.values())
+        if len(set(targets)) != len(targets):
+            raise ValueError("'columns' maps two source columns to the same field")
+        return self
+
+    @property
+    def schema_path(self) -> Path:
+        """The Table Schema: as declared (relative to the manifest) or schemas/<slug>.schema.json."""
+        if self.table_schema:
+            return (self.folder / self.table_schema).resolve()
+        return (self.folder.parent.parent / "schemas" / f"{self.slug}.schema.json").resolve()
+
+    @property
+    def license_title(self) -> str:
+        return LICENSES[self.license][0]
+
+    @property
+    def license_uri(self) -> str:
+        return LICENSES[self.license][1]
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ManifestError(f"{path}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise ManifestError(f"{path}: not valid YAML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ManifestError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ManifestError(f"{path}: expected keys and values at the top level")
+    return data
+
+
+def load_manifest(folder: Path) -> Manifest:
+    """Read ``folder/dataset.yaml`` over the shared defaults one level up."""
+    path = folder / MANIFEST_FILE
+    defaults_path = folder.parent / DEFAULTS_FILE
+    defaults = _read_yaml(defaults_path) if defaults_path.exists() else {}
+    raw = _deep_merge(defaults, _read_yaml(path))
+    raw.setdefault("slug", folder.name)
+    try:
+        manifest = Manifest.model_validate(raw)
+    except ValidationError as exc:
+        raise ManifestError(format_validation_error(path, exc, Manifest)) from None
+    if manifest.slug != folder.name:
+        raise ManifestError(
+            f"{path}: slug '{manifest.slug}' must equal the folder name '{folder.name}'"
+        )
+    return manifest.model_copy(update={"folder": folder.resolve()})
+
+
+def discover(datasets_dir: Path) -> list[Path]:
+    """Dataset folders: every subfolder of ``datasets/`` holding a dataset.yaml, sorted."""
+    if not datasets_dir.is_dir():
+        raise ManifestError(f"{datasets_dir}: no datasets folder here")
+    return sorted(p.parent for p in datasets_dir.glob(f"*/{MANIFEST_FILE}"))

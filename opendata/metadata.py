@@ -1,0 +1,71 @@
+"""The ``datapackage.json`` that travels with the files: a Frictionless Data Package.
+
+It describes the CSV and the Parquet distribution of one dataset, with the Table Schema
+inline, the licence, the publisher and both languages' titles, and nothing that changes
+between runs of the same input.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from opendata.manifest import Manifest
+from opendata.table_schema import TableSchema
+
+if TYPE_CHECKING:
+    from opendata.build import BuiltFile
+
+
+def datapackage(
+    manifest: Manifest, schema: TableSchema, files: list[BuiltFile], row_count: int
+) -> dict[str, Any]:
+    lang = manifest.language
+    by_key = {f.key: f for f in files}
+    description = manifest.description.get(lang)
+    if manifest.sample_data:
+        description = f"{SAMPLE_NOTICE[lang if lang in SAMPLE_NOTICE else 'en']}\n\n{description}"
+    resources = []
+    for key, name, fmt, extra in (
+        ("data-csv", f"{manifest.slug}-csv", "csv", {"encoding": "utf-8", "dialect": {"delimiter": ","}}),
+        ("data-parquet", f"{manifest.slug}-parquet", "parquet", {}),
+    ):
+        built = by_key[key]
+        resources.append({
+            "name": name,
+            "path": built.path.name,
+            "format": fmt,
+            "mediatype": built.media_type,
+            **extra,
+            "bytes": built.bytes,
+            "hash": f"sha256:{built.sha256}",
+            "rows": row_count,
+            "schema": schema.descriptor,
+        })  # fmt: skip
+    package: dict[str, Any] = {
+        "name": manifest.slug,
+        "title": manifest.title.get(lang),
+        "description": description,
+        "language": sorted({lang, "en"}),
+        "i18n": {"title": manifest.title.root, "description": manifest.description.root},
+        "licenses": [{"name": manifest.license, "title": manifest.license_title, "path": manifest.license_uri}],
+        "contributors": [
+            {"title": manifest.publisher.name, "path": manifest.publisher.uri, "role": "publisher"},
+            {"title": manifest.contact.name, "email": manifest.contact.email, "role": "contact"},
+        ],
+        "keywords": sorted({k for words in manifest.keywords.values() for k in words}),
+        "spatial": manifest.spatial.model_dump(exclude_none=True),
+        "frequency": manifest.frequency,
+        "sample_data": manifest.sample_data,
+        "resources": resources,
+    }
+    if manifest.attribution:
+        package["attribution"] = manifest.attribution
+    if manifest.temporal:
+        package["temporal"] = manifest.temporal.model_dump(mode="json", exclude_none=True)
+    return package
+
+
+SAMPLE_NOTICE = {
+    "sv": "OBS: exempeldata. Siffrorna är inte uppmätta och får inte användas som fakta.",
+    "en": "NOTE: sample data. The figures are not measured and must not be used as facts.",
+}

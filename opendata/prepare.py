@@ -1,0 +1,101 @@
+"""From the source's table to the schema's table: rename, reorder, normalise number cells.
+
+The manifest's ``columns`` maps source headers to schema field names. A column the schema
+expects but the file lacks, or one the schema does not know (which could publish data
+nobody meant to publish), is an error in the report, not a surprise on the portal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from opendata.manifest import Manifest
+from opendata.report import CellError
+from opendata.sources import ParsedTable
+from opendata.table_schema import TableSchema
+
+
+@dataclass(frozen=True)
+class PreparedTable:
+    """All-string table with the schema's field names, in schema order."""
+
+    table: pa.Table
+    origin: str
+    first_data_row: int
+    row_word: str
+    source_columns: dict[str, str]  # schema field -> header in the source
+
+    def source_row(self, index: int) -> int:
+        """The row (or line) in the source file of table row ``index`` (0-based)."""
+        return self.first_data_row + index
+
+
+def prepare(
+    parsed: ParsedTable, manifest: Manifest, schema: TableSchema
+) -> tuple[PreparedTable, list[CellError]]:
+    mapping = manifest.columns
+    header = parsed.table.column_names
+    errors: list[CellError] = []
+    for source_name in mapping:
+        if source_name not in header:
+            errors.append(CellError(
+                "missing-column",
+                f"the manifest maps column '{source_name}' but {parsed.origin} has no such column; "
+                f"it has: {', '.join(header)}",
+                column=mapping[source_name], source_column=source_name,
+            ))  # fmt: skip
+    field_to_source = {mapping.get(name, name): name for name in header}
+    for name in manifest.constants:
+        if name in field_to_source:
+            errors.append(CellError(
+                "constant-column",
+                f"'{name}' is both a column of the file and a constant in the manifest; keep one",
+                column=name,
+            ))  # fmt: skip
+    for name in schema.field_names:
+        if name in manifest.constants or name in field_to_source:
+            continue
+        if not any(e.column == name for e in errors):
+            errors.append(CellError(
+                "missing-column", f"the file has no column '{name}' (required by the schema)", column=name
+            ))  # fmt: skip
+    for target, source_name in field_to_source.items():
+        if target not in schema.field_names:
+            errors.append(CellError(
+                "extra-column",
+                f"column '{source_name}' is not in the schema: add it to {schema.path.name} "
+                "or map it in the manifest's 'columns', or remove it from the file",
+                column=target, source_column=source_name,
+            ))  # fmt: skip
+    present = [n for n in schema.field_names if n in field_to_source or n in manifest.constants]
+    decimal = getattr(manifest.source, "decimal", ".")
+    thousands = getattr(manifest.source, "thousands", "")
+    numeric = set(schema.numeric_fields)
+    columns = []
+    rows = parsed.table.num_rows
+    for name in present:
+        if name in manifest.constants and name not in field_to_source:
+            columns.append(pa.chunked_array([pa.array([manifest.constants[name]] * rows, pa.string())]))
+            continue
+        column = pc.utf8_trim_whitespace(parsed.table.column(field_to_source[name]))
+        if name in numeric:
+            column = normalise_number(column, decimal, thousands)
+        columns.append(column)
+    table = pa.table(columns, names=present) if present else pa.table({})
+    prepared = PreparedTable(
+        table, parsed.origin, parsed.first_data_row, parsed.location,
+        {name: field_to_source.get(name, "(constant)") for name in present},
+    )  # fmt: skip
+    return prepared, errors
+
+
+def normalise_number(column: pa.ChunkedArray, decimal: str, thousands: str) -> pa.ChunkedArray:
+    """'1 234,5' -> '1234.5' under the declared dialect; anything else is left for validation."""
+    if thousands:
+        column = pc.replace_substring(column, thousands, "")
+    if decimal == ",":
+        column = pc.replace_substring(column, ",", ".")
+    return column

@@ -1,0 +1,33 @@
+"""Source types, keyed by the manifest's ``source.type``.
+
+A new source type is a module with a settings model and a ``Source`` subclass, added to
+``REGISTRY``; the manifest model's ``source`` key accepts exactly the registered types.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from opendata.errors import SourceError
+from opendata.sources.base import ParsedTable, RawSnapshot, Source, SourceSettingsBase
+from opendata.sources.csv_file import CsvSettings, CsvSource
+from opendata.sources.excel import ExcelSettings, ExcelSource
+
+REGISTRY: dict[str, Source[Any]] = {
+    "csv": CsvSource(),
+    "excel": ExcelSource(),
+}
+
+SourceSettings = Annotated[CsvSettings | ExcelSettings, Field(discriminator="type")]
+
+
+def source_for(settings: SourceSettingsBase) -> Source[Any]:
+    try:
+        return REGISTRY[settings.type]
+    except KeyError:
+        raise SourceError(f"no source module for type '{settings.type}'") from None
+
+
+__all__ = ["REGISTRY", "ParsedTable", "RawSnapshot", "Source", "SourceSettings", "source_for"]

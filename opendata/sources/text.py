@@ -1,0 +1,76 @@
+"""Helpers shared by the sources that read bytes into text tables."""
+
+from __future__ import annotations
+
+import mimetypes
+from collections import Counter
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from opendata.errors import SourceError
+from opendata.sources.base import RawSnapshot
+
+BOM = "\ufeff"
+
+
+def read_local(path: Path, media_type: str | None = None) -> RawSnapshot:
+    """The bytes of a local file, or a SourceError naming the path."""
+    try:
+        content = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(f"{path}: source file not found") from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read the source file: {exc.strerror}") from None
+    guessed = mimetypes.guess_type(path.name)[0]
+    return RawSnapshot(content, str(path), media_type or guessed or "application/octet-stream")
+
+
+def decode(raw: RawSnapshot, encoding: str, bom: bool) -> str:
+    """Decode with the declared encoding; a wrong declaration names the byte and a fix."""
+    content = raw.content
+    has_bom = content.startswith(b"\xef\xbb\xbf")
+    if bom and not has_bom:
+        raise SourceError(f"{raw.origin}: the manifest says the file starts with a BOM, but it does not")
+    if has_bom:
+        content = content[3:]
+        if encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
+            raise SourceError(f"{raw.origin}: the file starts with a UTF-8 BOM but the manifest says encoding: {encoding}")
+    try:
+        text = content.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = content[: exc.start].count(b"\n") + 1
+        raise SourceError(
+            f"{raw.origin}: line {line} is not valid {encoding} (byte {exc.object[exc.start]:#04x}); "
+            "check the manifest's 'encoding' (Swedish office exports are often windows-1252)"
+        ) from None
+    return text.removeprefix(BOM)
+
+
+def check_header(header: list[str], origin: str, row: int) -> list[str]:
+    """Column names must be present and distinct, or no cell can be named in a report."""
+    if not any(header):
+        raise SourceError(f"{origin}: row {row} should hold the column names but is empty")
+    blanks = [str(i + 1) for i, name in enumerate(header) if not name]
+    if blanks:
+        raise SourceError(f"{origin}: row {row} has column(s) without a name at position {', '.join(blanks)}")
+    twice = [name for name, n in Counter(header).items() if n > 1]
+    if twice:
+        raise SourceError(f"{origin}: row {row} names a column more than once: {', '.join(twice)}")
+    return header
+
+
+def drop_trailing_blank_rows(table: pa.Table) -> pa.Table:
+    """Office exports often end with rows of empty cells (';;;;'): they are not data."""
+    if table.num_rows == 0 or table.num_columns == 0:
+        return table
+    blank = None
+    for column in table.columns:
+        empty = pc.equal(pc.utf8_trim_whitespace(column), "")
+        blank = empty if blank is None else pc.and_(blank, empty)
+    flags = blank.to_pylist() if blank is not None else []
+    keep = len(flags)
+    while keep and flags[keep - 1]:
+        keep -= 1
+    return table.slice(0, keep)

@@ -1,0 +1,105 @@
+"""Validation against the Table Schema, with frictionless as the reference implementation.
+
+Frictionless reads the prepared table (as CSV text) and checks every rule of the schema;
+its findings become report errors that name the row in the source file.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pyarrow.csv as pacsv
+from frictionless import Resource
+
+from opendata.prepare import PreparedTable
+from opendata.report import CellError, ValidationReport
+from opendata.table_schema import TableSchema
+
+ERROR_LIMIT = 10_000
+_CONSTRAINT = re.compile(r'constraint "(\w+)" is "(.*)"', re.S)
+
+
+def table_csv_bytes(prepared: PreparedTable) -> bytes:
+    """The prepared (all-text) table as UTF-8 CSV, as frictionless and the converter read it."""
+    buffer = io.BytesIO()
+    pacsv.write_csv(prepared.table, buffer, pacsv.WriteOptions(quoting_header="none"))
+    return buffer.getvalue()
+
+
+def validate_table(
+    dataset: str, prepared: PreparedTable, schema: TableSchema, prior: list[CellError]
+) -> ValidationReport:
+    """Check the prepared table; ``prior`` holds column problems found while preparing."""
+    report = ValidationReport(
+        dataset=dataset, source=prepared.origin, schema=schema.path.name,
+        row_count=prepared.table.num_rows, row_word=prepared.row_word, errors=list(prior),
+    )  # fmt: skip
+    if prior:  # columns are missing or unknown: per-cell findings would only repeat that
+        return report
+    resource = Resource(data=table_csv_bytes(prepared), format="csv", schema=schema.frictionless())
+    result = resource.validate(limit_errors=ERROR_LIMIT)
+    fields = {f["name"]: f for f in schema.fields}
+    for task in result.tasks:
+        for error in task.errors:
+            report.errors.append(_cell_error(error, prepared, fields, schema))
+    return report
+
+
+def _cell_error(
+    error: Any, prepared: PreparedTable, fields: dict[str, dict[str, Any]], schema: TableSchema
+) -> CellError:
+    row_number = getattr(error, "row_number", None)
+    row = prepared.source_row(row_number - 2) if row_number else None
+    column = getattr(error, "field_name", None) or None
+    value = getattr(error, "cell", None)
+    source_column = prepared.source_columns.get(column) if column else None
+    if error.type == "type-error" and column:
+        field = fields[column]
+        return CellError("type", _type_message(field), row, column, source_column, value)
+    if error.type == "constraint-error" and column:
+        match = _CONSTRAINT.search(error.note or "")
+        rule, limit = (match.group(1), match.group(2)) if match else ("constraint", error.note)
+        return CellError(rule, _constraint_message(rule, limit), row, column, source_column, value)
+    if error.type in ("primary-key", "unique-error"):
+        key = schema.primary_key if error.type == "primary-key" else [column or ""]
+        cells = getattr(error, "cells", []) or []
+        shown = ", ".join(str(c) for c in cells) if error.type == "primary-key" else value
+        other = re.search(r"position (\d+)", error.note or "")
+        where = f" (first seen in {prepared.row_word} {prepared.source_row(int(other.group(1)) - 2)})" if other else ""
+        rule = "primary-key" if error.type == "primary-key" else "unique"
+        return CellError(
+            rule, f"{' + '.join(key)} must be unique and present; this value repeats or is empty{where}",
+            row, ", ".join(key) if error.type == "primary-key" else column, None, shown,
+        )  # fmt: skip
+    return CellError(error.type, error.message, row, column, source_column, value)
+
+
+def _type_message(field: dict[str, Any]) -> str:
+    kind = field.get("type", "string")
+    examples = {
+        "integer": "a whole number, e.g. 42",
+        "number": "a number, e.g. 95.3 (decimal point or the declared decimal mark)",
+        "date": "a date as YYYY-MM-DD, e.g. 2024-03-15",
+        "datetime": "a date and time as YYYY-MM-DDThh:mm:ss",
+        "time": "a time as hh:mm:ss",
+        "year": "a year, e.g. 2024",
+        "boolean": "true or false",
+    }
+    return f"expected {examples.get(kind, kind)}"
+
+
+def _constraint_message(rule: str, limit: str) -> str:
+    return {
+        "required": "a value is required",
+        "enum": f"must be one of {limit}",
+        "minimum": f"must be at least {limit}",
+        "maximum": f"must be at most {limit}",
+        "exclusiveMinimum": f"must be greater than {limit}",
+        "exclusiveMaximum": f"must be less than {limit}",
+        "minLength": f"must have at least {limit} characters",
+        "maxLength": f"must have at most {limit} characters",
+        "pattern": f"must match the pattern {limit}",
+        "unique": "must be unique",
+    }.get(rule, f"breaks the rule {rule} = {limit}")
