@@ -1,0 +1,1 @@
+"""Prefect flows: thin wrappers that run the core's steps as tasks and publish the result."""

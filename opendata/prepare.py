@@ -7,7 +7,7 @@ nobody meant to publish), is an error in the report, not a surprise on the porta
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -27,6 +27,14 @@ class PreparedTable:
     first_data_row: int
     row_word: str
     source_columns: dict[str, str]  # schema field -> header in the source
+    as_written: dict[str, pa.ChunkedArray] = field(default_factory=dict)  # before normalising
+
+    def cell_as_written(self, column: str, index: int, fallback: str | None) -> str | None:
+        """A cell as the steward typed it ('93,27'), for messages about normalised columns."""
+        original = self.as_written.get(column)
+        if original is None or not 0 <= index < len(original):
+            return fallback
+        return str(original[index].as_py())
 
     def source_row(self, index: int) -> int:
         """The row (or line) in the source file of table row ``index`` (0-based)."""
@@ -75,19 +83,21 @@ def prepare(
     thousands = getattr(manifest.source, "thousands", "")
     numeric = set(schema.numeric_fields)
     columns = []
+    as_written: dict[str, pa.ChunkedArray] = {}
     rows = parsed.table.num_rows
     for name in present:
         if name in manifest.constants and name not in field_to_source:
             columns.append(pa.chunked_array([pa.array([manifest.constants[name]] * rows, pa.string())]))
             continue
         column = pc.utf8_trim_whitespace(parsed.table.column(field_to_source[name]))
-        if name in numeric:
+        if name in numeric and (decimal != "." or thousands):
+            as_written[name] = column
             column = normalise_number(column, decimal, thousands)
         columns.append(column)
     table = pa.table(columns, names=present) if present else pa.table({})
     prepared = PreparedTable(
         table, parsed.origin, parsed.first_data_row, parsed.location,
-        {name: field_to_source.get(name, "(constant)") for name in present},
+        {name: field_to_source.get(name, "(constant)") for name in present}, as_written,
     )  # fmt: skip
     return prepared, errors
 

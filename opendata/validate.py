@@ -54,6 +54,8 @@ def _cell_error(
     row = prepared.source_row(row_number - 2) if row_number else None
     column = getattr(error, "field_name", None) or None
     value = getattr(error, "cell", None)
+    if column and row_number:
+        value = prepared.cell_as_written(column, row_number - 2, value)
     source_column = prepared.source_columns.get(column) if column else None
     if error.type == "type-error" and column:
         field = fields[column]

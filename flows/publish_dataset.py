@@ -1,0 +1,83 @@
+"""Flows: ``publish_dataset`` (one dataset) and ``publish_all`` (every bundled dataset).
+
+One dataset's failure does not stop the others; ``publish_all`` ends Failed and names them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+from prefect.runtime import flow_run
+from prefect.states import Completed, Failed, State
+
+from flows import tasks
+from flows.settings import build_root, datasets_dir
+from opendata.build import write_report
+from opendata.errors import OpendataError, ValidationFailed
+from opendata.manifest import discover, load_manifest
+from publish.base import PublishResult
+from publish.targets import make_target, resolve_name
+
+
+@flow(name="publish-dataset", flow_run_name="publish-{slug}", log_prints=False)
+def publish_dataset(slug: str, target: str = "auto", dry_run: bool = False) -> dict[str, Any]:
+    """Extract, validate, convert and publish one dataset; invalid data stops before any target."""
+    logger = get_run_logger()
+    manifest = load_manifest(datasets_dir() / slug)
+    destination = make_target(target, build_root())
+    raw = tasks.extract(manifest)
+    prepared, report = tasks.validate(manifest, raw)
+    if not report.valid:
+        written = write_report(report, build_root() / "reports" / slug)
+        logger.error("%s\nFull report: %s", report.summary(), written[1])
+        raise ValidationFailed(report)
+    built = tasks.convert(manifest, prepared, report, raw, str(build_root() / "work" / slug))
+    result: PublishResult = tasks.publish(destination, built, _run_id(), dry_run)
+    _publish_artifact(result)
+    logger.info("%s: %s on %s (%d rows)", slug, result.change, result.target, result.rows)
+    return result.to_dict()
+
+
+@flow(name="publish-all", log_prints=False)
+def publish_all(slugs: list[str] | None = None, target: str = "auto", dry_run: bool = False) -> State[Any]:
+    """Publish every dataset (or ``slugs``); the run fails, naming the failed ones, if any fail."""
+    chosen = slugs or [p.name for p in discover(datasets_dir())]
+    resolve_name(target)  # an unknown target fails the whole run before any dataset starts
+    outcomes: list[dict[str, Any]] = []
+    for slug in chosen:
+        state = publish_dataset(slug, target=target, dry_run=dry_run, return_state=True)
+        outcomes.append(outcome(slug, state))
+    failed = [o["slug"] for o in outcomes if o["status"] in ("invalid", "failed")]
+    if failed:
+        return Failed(message=f"{len(failed)} of {len(outcomes)} dataset(s) failed: {', '.join(failed)}", data=outcomes)
+    return Completed(message=f"{len(outcomes)} dataset(s) published", data=outcomes)
+
+
+def outcome(slug: str, state: State[Any]) -> dict[str, Any]:
+    """A dataset's result as a plain dict, whatever the state: what the CLI's table shows."""
+    if state.is_completed():
+        result = state.result()
+        assert isinstance(result, dict)
+        return {"slug": slug, "status": result["change"], "rows": result["rows"], "url": result["url"],
+                "message": "dry run" if result["dry_run"] else ""}  # fmt: skip
+    error = state.result(raise_on_failure=False)
+    if isinstance(error, ValidationFailed):
+        return {"slug": slug, "status": "invalid", "rows": error.report.row_count, "url": "", "message": str(error)}
+    if isinstance(error, OpendataError):
+        return {"slug": slug, "status": "failed", "rows": None, "url": "", "message": str(error)}
+    return {"slug": slug, "status": "failed", "rows": None, "url": "", "message": f"{type(error).__name__}: {error}"}
+
+
+def _run_id() -> str | None:
+    run_id = flow_run.get_id()
+    return str(run_id) if run_id else None
+
+
+def _publish_artifact(result: PublishResult) -> None:
+    lines = [f"# Published `{result.slug}` to {result.target}: {result.change}", "",
+             f"{result.rows} rows. [{result.url}]({result.url})", "", "| File | Change | Link |", "|---|---|---|"]  # fmt: skip
+    lines += [f"| {f.key} | {f.change} | [{f.url.rsplit('/', 1)[-1]}]({f.url}) |" for f in result.files]
+    create_markdown_artifact(key=tasks.artifact_key(result.slug, "published"), markdown="\n".join(lines) + "\n",
+                             description=f"{result.slug}: {result.change}")  # fmt: skip

@@ -1,0 +1,3 @@
+from opendata.cli import main
+
+main()

@@ -1,0 +1,158 @@
+"""The ``opendata`` command: list, validate and publish datasets (typer + rich).
+
+The one module of ``opendata`` that calls ``flows`` and ``publish``; everything a steward
+types goes through here, and every expected failure is printed as a sentence, not a
+traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table
+
+from opendata import build
+from opendata.errors import OpendataError
+from opendata.manifest import Manifest, discover, load_manifest
+from opendata.report import ValidationReport
+
+app = typer.Typer(help="Publish municipal open data: validate, convert, publish.", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+
+STATUS_STYLE = {"created": "green", "updated": "green", "unchanged": "dim", "invalid": "red", "failed": "red"}
+
+
+def _root() -> Path:
+    from flows.settings import datasets_dir
+
+    return datasets_dir()
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@app.command("list")
+def list_datasets() -> None:
+    """List the bundled datasets and whether their manifests are valid."""
+    table = Table("slug", "title (sv)", "source", "schedule", "sample", "manifest")
+    for folder in discover(_root()):
+        try:
+            m = load_manifest(folder)
+        except OpendataError as exc:
+            table.add_row(folder.name, "", "", "", "", f"[red]{exc}[/red]")
+            continue
+        table.add_row(m.slug, m.title.get(m.language), m.source.type, m.schedule.cron,
+                      "yes" if m.sample_data else "no", "[green]ok[/green]")  # fmt: skip
+    console.print(table)
+
+
+@app.command()
+def validate(
+    slug: str,
+    source: Annotated[Path | None, typer.Option(help="validate this file instead of the manifest's source")] = None,
+) -> None:
+    """Validate a dataset against its Table Schema. Exit 0 when valid, 1 when not."""
+    try:
+        manifest = _with_source(load_manifest(_root() / slug), source)
+        raw = build.fetch(manifest)
+        _, report = build.check(manifest, build.parse(manifest, raw))
+    except OpendataError as exc:
+        raise _fail(str(exc)) from None
+    from flows.settings import build_root
+
+    written = build.write_report(report, build_root() / "reports" / slug)
+    _print_report(report)
+    console.print(f"Report: {written[1]} (and .json)", highlight=False)
+    raise typer.Exit(0 if report.valid else 1)
+
+
+@app.command()
+def publish(
+    slug: Annotated[str | None, typer.Argument(help="the dataset to publish")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="publish every bundled dataset")] = False,
+    target: Annotated[str, typer.Option(help="auto (CKAN when CKAN_URL is set, else local), local or ckan")] = "auto",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would change, write nothing")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show Prefect's log lines")] = False,
+) -> None:
+    """Publish one dataset or all of them through the Prefect flows."""
+    if bool(slug) == all_:
+        raise _fail("give a dataset slug or --all (not both)")
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL", "WARNING")
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from flows.progress import STEPS, listening
+    from flows.publish_dataset import publish_all
+    from publish.targets import resolve_name
+
+    try:
+        resolved = resolve_name(target)
+        slugs = [slug] if slug else [p.name for p in discover(_root())]
+    except OpendataError as exc:
+        raise _fail(str(exc)) from None
+    if slug and not (_root() / slug / "dataset.yaml").exists():
+        raise _fail(f"no dataset '{slug}' (no {_root() / slug / 'dataset.yaml'}); see `opendata list`")
+    console.print(f"Publishing {len(slugs)} dataset(s) to [bold]{resolved}[/bold]" + (" (dry run)" if dry_run else ""))
+    with Progress(TextColumn("{task.description:<24}"), BarColumn(), TextColumn("{task.fields[step]}"),
+                  console=console, transient=False) as progress:  # fmt: skip
+        bars = {s: progress.add_task(s, total=len(STEPS), step="waiting") for s in slugs}
+
+        def on_step(name: str, step: str) -> None:
+            if name in bars:
+                progress.update(bars[name], completed=STEPS.index(step), step=step)
+
+        with listening(on_step):
+            state = publish_all(slugs=slugs, target=target, dry_run=dry_run, return_state=True)
+        outcomes: list[dict[str, Any]] = state.result(raise_on_failure=False) if state.data is not None else []
+        if not isinstance(outcomes, list):  # the flow itself failed before any dataset ran
+            raise _fail(f"the run failed: {outcomes}", 1)
+        for o in outcomes:
+            progress.update(bars[o["slug"]], completed=len(STEPS), step=o["status"])
+    _print_summary(outcomes, resolved)
+    failed = [o["slug"] for o in outcomes if o["status"] in ("invalid", "failed")]
+    if failed:
+        raise _fail(f"{len(failed)} dataset(s) failed: {', '.join(failed)}", 1)
+
+
+def _with_source(manifest: Manifest, source: Path | None) -> Manifest:
+    if source is None:
+        return manifest
+    if not hasattr(manifest.source, "path"):
+        raise OpendataError(f"--source works for file sources; '{manifest.slug}' reads from {manifest.source.type}")
+    settings = manifest.source.model_copy(update={"path": str(source.resolve())})
+    return manifest.model_copy(update={"source": settings})
+
+
+def _print_report(report: ValidationReport) -> None:
+    if report.valid:
+        console.print(f"[green]valid[/green]: {report.dataset}, {report.row_count} rows")
+        return
+    table = Table(report.row_word, "column", "value", "rule", "what was expected", title=report.summary())
+    for e in report.errors[:50]:
+        column = e.source_column if e.source_column and e.source_column != e.column else (e.column or "")
+        table.add_row(str(e.row or ""), column, e.value or "", e.rule, e.message)
+    console.print(table)
+    if len(report.errors) > 50:
+        console.print(f"… and {len(report.errors) - 50} more (see the report file)")
+
+
+def _print_summary(outcomes: list[dict[str, Any]], target: str) -> None:
+    table = Table("dataset", "result", "rows", "where / why", title=f"Published to {target}")
+    for o in outcomes:
+        style = STATUS_STYLE.get(o["status"], "")
+        table.add_row(o["slug"], f"[{style}]{o['status']}[/{style}]", "" if o["rows"] is None else str(o["rows"]),
+                      o["message"] or o["url"])  # fmt: skip
+    console.print(table)
+
+
+def main() -> None:
+    app()

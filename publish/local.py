@@ -1,0 +1,123 @@
+"""The local catalog: the embedded default target when no CKAN portal is configured.
+
+``build/catalog/`` holds one folder per dataset with its published files, a machine-readable
+``catalog.json`` and an ``index.html`` a person can open. Publishing is idempotent and
+atomic per dataset: unchanged content is not rewritten (same bytes, same hashes), and a
+new version replaces the old folder in one rename, so a failure leaves the last good one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from opendata.build import Build
+from publish.base import Change, FileOutcome, PublishResult
+from publish.local_index import render_index
+
+CATALOG_JSON = "catalog.json"
+
+
+class LocalCatalog:
+    name = "local"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def publish(self, build: Build, *, run_id: str | None = None, dry_run: bool = False) -> PublishResult:
+        slug = build.manifest.slug
+        with self._locked():
+            catalog = self.read_catalog()
+            previous = catalog["datasets"].get(slug)
+            entry = catalog_entry(build, run_id)
+            old_hashes = {f["key"]: f["sha256"] for f in previous["files"]} if previous else {}
+            changes: dict[str, Change] = {
+                f.key: "created" if f.key not in old_hashes else
+                ("unchanged" if old_hashes[f.key] == f.sha256 else "updated")
+                for f in build.files
+            }  # fmt: skip
+            same_content = previous is not None and previous["content_hash"] == entry["content_hash"]
+            if same_content and previous is not None:
+                entry["provenance"] = previous["provenance"]  # it describes the content: keep it
+            metadata_same = previous is not None and previous == entry
+            overall: Change = "created" if previous is None else (
+                "unchanged" if metadata_same and (self.root / slug).is_dir() else "updated"
+            )  # fmt: skip
+            if not dry_run and overall != "unchanged":
+                if not same_content or not (self.root / slug).is_dir():
+                    self._replace_folder(slug, build)
+                catalog["datasets"][slug] = entry
+                self._write_catalog(catalog)
+        files = [FileOutcome(f.key, changes[f.key], (self.root / slug / f.path.name).as_uri()) for f in build.files]
+        return PublishResult(slug, self.name, overall, (self.root / slug).as_uri(), build.row_count, files, dry_run)
+
+    def read_catalog(self) -> dict[str, Any]:
+        path = self.root / CATALOG_JSON
+        if not path.exists():
+            return {"datasets": {}}
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Deployments may publish datasets in parallel processes: one writer at a time."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / ".lock").open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _replace_folder(self, slug: str, build: Build) -> None:
+        staging = self.root / f".{slug}.new"
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir()
+        for f in build.files:
+            shutil.copyfile(f.path, staging / f.path.name)
+        shutil.copyfile(build.directory / "validation-report.md", staging / "validation-report.md")
+        target, old = self.root / slug, self.root / f".{slug}.old"
+        if target.exists():
+            os.replace(target, old)
+        os.replace(staging, target)
+        if old.exists():
+            shutil.rmtree(old)
+
+    def _write_catalog(self, catalog: dict[str, Any]) -> None:
+        catalog["datasets"] = dict(sorted(catalog["datasets"].items()))
+        _atomic_write(self.root / CATALOG_JSON, json.dumps(catalog, ensure_ascii=False, indent=2) + "\n")
+        _atomic_write(self.root / "index.html", render_index(catalog))
+
+
+def catalog_entry(build: Build, run_id: str | None) -> dict[str, Any]:
+    m = build.manifest
+    return {
+        "title": m.title.root,
+        "description": m.description.root,
+        "license": {"id": m.license, "title": m.license_title, "uri": m.license_uri},
+        "publisher": m.publisher.model_dump(exclude_none=True),
+        "contact": m.contact.model_dump(),
+        "themes": list(m.themes),
+        "keywords": m.keywords,
+        "frequency": m.frequency,
+        "sample_data": m.sample_data,
+        "row_count": build.row_count,
+        "content_hash": build.content_hash,
+        "files": [
+            {"key": f.key, "path": f"{m.slug}/{f.path.name}", "format": f.format, "sha256": f.sha256, "bytes": f.bytes}
+            for f in build.files
+        ],
+        "provenance": {**build.provenance, "flow_run_id": run_id},
+    }
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
