@@ -1,0 +1,40 @@
+"""Shared fixtures: one Prefect test server per session, and a private copy of the project.
+
+Flow tests run against ``prefect_test_harness`` (a temporary server; 5-8 s to start, once).
+Tests that publish get their own copy of ``datasets/`` and ``schemas/`` and their own build
+folder (through OPENDATA_HOME / OPENDATA_BUILD), so they never touch the checkout's files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One Prefect server for the whole session; request it from flow tests only."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A throwaway copy of datasets/ and schemas/; flows and the CLI read and build there."""
+    for name in ("datasets", "schemas"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    monkeypatch.setenv("OPENDATA_HOME", str(tmp_path))
+    monkeypatch.delenv("OPENDATA_BUILD", raising=False)
+    monkeypatch.delenv("CKAN_URL", raising=False)
+    return tmp_path
