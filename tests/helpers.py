@@ -1,0 +1,46 @@
+"""Builders for small throwaway datasets, so each test states only what it is about."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+BASE_MANIFEST: dict[str, Any] = {
+    "title": {"sv": "Testdata", "en": "Test data"},
+    "description": {"sv": "Data för tester.", "en": "Data for tests."},
+    "license": "CC0-1.0",
+    "publisher": {"name": "Testkommunen", "uri": "https://example.org/", "organization": "testkommunen"},
+    "contact": {"name": "Test Testsson", "email": "test@example.org"},
+    "themes": ["GOVE"],
+    "spatial": {"name": "Testkommunen", "municipality_code": "2284"},
+    "frequency": "ANNUAL",
+    "schedule": {"cron": "0 6 1 * *"},
+}
+
+
+def write_dataset(
+    root: Path,
+    slug: str,
+    fields: list[dict[str, Any]],
+    source: bytes,
+    source_settings: dict[str, Any] | None = None,
+    primary_key: list[str] | None = None,
+    **manifest: Any,
+) -> Path:
+    """datasets/<slug>/ with a manifest, a source file and schemas/<slug>.schema.json."""
+    folder = root / "datasets" / slug
+    (folder / "source").mkdir(parents=True, exist_ok=True)
+    settings = {"type": "csv", "path": "source/data.csv", **(source_settings or {})}
+    (folder / settings["path"]).write_bytes(source)
+    (folder / "dataset.yaml").write_text(
+        yaml.safe_dump({**BASE_MANIFEST, "source": settings, **manifest}, allow_unicode=True), encoding="utf-8"
+    )
+    schema: dict[str, Any] = {"fields": fields, "missingValues": [""]}
+    if primary_key:
+        schema["primaryKey"] = primary_key
+    (root / "schemas").mkdir(exist_ok=True)
+    (root / "schemas" / f"{slug}.schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    return folder

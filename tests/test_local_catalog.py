@@ -1,0 +1,94 @@
+"""The local catalog target: created, then unchanged byte for byte, updated atomically."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from opendata import build
+from opendata.build import Build
+from opendata.manifest import load_manifest
+from publish.local import LocalCatalog
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".lock"}
+
+
+def built(project: Path, slug: str, out: Path) -> Build:
+    m = load_manifest(project / "datasets" / slug)
+    raw = build.fetch(m)
+    prepared, report = build.check(m, build.parse(m, raw))
+    return build.convert(m, prepared, report, raw, out)
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "datasets", tmp_path / "datasets")
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    return tmp_path
+
+
+def test_publish_twice_changes_nothing(copy: Path) -> None:
+    catalog = LocalCatalog(copy / "catalog")
+    first = catalog.publish(built(copy, "skolor-wifi", copy / "w1"), run_id="run-1")
+    assert first.change == "created" and {f.change for f in first.files} == {"created"}
+    before = snapshot(copy / "catalog")
+    second = catalog.publish(built(copy, "skolor-wifi", copy / "w2"), run_id="run-2")
+    assert second.change == "unchanged" and {f.change for f in second.files} == {"unchanged"}
+    assert snapshot(copy / "catalog") == before
+    entry = json.loads((copy / "catalog/catalog.json").read_text())["datasets"]["skolor-wifi"]
+    assert entry["provenance"]["flow_run_id"] == "run-1"  # provenance describes the content
+
+
+def test_changed_source_updates_only_the_changed_files(copy: Path) -> None:
+    catalog = LocalCatalog(copy / "catalog")
+    catalog.publish(built(copy, "skolor-wifi", copy / "w1"), run_id="run-1")
+    source = copy / "datasets/skolor-wifi/source/wifi-inventering.csv"
+    source.write_bytes(source.read_bytes().replace(b";46;", b";47;"))
+    result = catalog.publish(built(copy, "skolor-wifi", copy / "w2"), run_id="run-2")
+    changes = {f.key: f.change for f in result.files}
+    assert result.change == "updated"
+    assert changes["data-csv"] == changes["data-parquet"] == "updated"
+    assert changes["table-schema"] == "unchanged"
+    assert b",47," in (copy / "catalog/skolor-wifi/data.csv").read_bytes()
+    entry = json.loads((copy / "catalog/catalog.json").read_text())["datasets"]["skolor-wifi"]
+    assert entry["provenance"]["flow_run_id"] == "run-2"
+
+
+def test_dry_run_writes_nothing(copy: Path) -> None:
+    result = LocalCatalog(copy / "catalog").publish(built(copy, "bredband", copy / "w"), dry_run=True)
+    assert result.change == "created" and result.dry_run
+    assert not (copy / "catalog/catalog.json").exists() and not (copy / "catalog/bredband").exists()
+
+
+def test_failed_copy_leaves_the_last_good_version(copy: Path) -> None:
+    catalog = LocalCatalog(copy / "catalog")
+    catalog.publish(built(copy, "skolor-wifi", copy / "w1"))
+    before = snapshot(copy / "catalog")
+    source = copy / "datasets/skolor-wifi/source/wifi-inventering.csv"
+    source.write_bytes(source.read_bytes().replace(b";46;", b";47;"))
+    broken = built(copy, "skolor-wifi", copy / "w2")
+    (broken.directory / "data.parquet").unlink()  # the copy into the catalog fails half-way
+    with pytest.raises(FileNotFoundError):
+        catalog.publish(broken)
+    assert snapshot(copy / "catalog") == before
+    again = catalog.publish(built(copy, "skolor-wifi", copy / "w3"))  # and a re-run converges
+    assert again.change == "updated"
+
+
+def test_index_html_lists_titles_licence_formats_rows_and_links(copy: Path) -> None:
+    catalog = LocalCatalog(copy / "catalog")
+    for slug in ("bredband", "strategi-uppfoljning"):
+        catalog.publish(built(copy, slug, copy / slug))
+    html = (copy / "catalog/index.html").read_text(encoding="utf-8")
+    assert "Digitaliseringsstrategins mätbara uppföljning" in html
+    assert "Creative Commons CC0 1.0" in html and "Rader: 37" in html
+    assert 'href="bredband/data.parquet"' in html and "Exempeldata" in html
+    for link in ("bredband/data.csv", "strategi-uppfoljning/datapackage.json"):
+        assert (copy / "catalog" / link).is_file()
