@@ -14,8 +14,11 @@ stop_pid() {
   local file="$1" pattern="$2" name="$3" pid
   [[ -s "$file" ]] || { rm -f "$file"; return 0; }
   pid="$(<"$file")"
-  if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null \
-      && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$pattern"; then
+  local cmd=""
+  if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+    cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || cmd=""
+  fi
+  if [[ -n "$cmd" && "$cmd" =~ $pattern ]]; then
     say "stopping $name (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
@@ -33,7 +36,7 @@ stop_pid "$CK/redis.pid" "redis-server" "Redis"
 marker="$CK/postgres.started-by-ckan-up"
 if [[ -s "$marker" ]]; then
   read -r pg_version pg_cluster <"$marker"
-  if pg_lsclusters -h "$pg_version" "$pg_cluster" 2>/dev/null | awk '{print $4}' | grep -q online; then
+  if [[ "$(pg_lsclusters -h "$pg_version" "$pg_cluster" 2>/dev/null | awk '{print $4}')" == online* ]]; then
     say "stopping PostgreSQL $pg_version/$pg_cluster"
     pg_ctlcluster "$pg_version" "$pg_cluster" stop
   fi

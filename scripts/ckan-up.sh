@@ -63,12 +63,27 @@ psql_pg() { as_postgres psql -X -q -v ON_ERROR_STOP=1 -p "$PG_PORT" "$@"; }
 ckan_pid_alive() {
   [[ -s "$PID_FILE" ]] || return 1
   local pid; pid=$(<"$PID_FILE")
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null \
-    && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "ckan.* run "
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  local cmd; cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  [[ "$cmd" == *ckan*" run "* ]]
 }
 
+# (No `curl | grep -q` pipes: with pipefail an early grep exit could fail the check.)
 status_ok() {
-  curl -fsS --max-time 5 "$URL/api/3/action/status_show" 2>/dev/null | grep -q '"success": *true'
+  local out; out="$(curl -fsS --max-time 5 "$URL/api/3/action/status_show" 2>/dev/null)" || return 1
+  [[ "$out" =~ \"success\":\ *true ]]
+}
+
+# A CKAN of ours (this ckan.ini, this port) whose pid file was lost.
+find_own_ckan() {
+  local d cmd
+  for d in /proc/[0-9]*; do
+    cmd="$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null)" || continue
+    if [[ "$cmd" == *"/bin/ckan -c $INI run -H 127.0.0.1 -p $PORT "* ]]; then
+      echo "${d#/proc/}"; return 0
+    fi
+  done
+  return 1
 }
 
 # Does the token authenticate as a sysadmin? (api_token_list for admin is 403 otherwise.)
@@ -76,9 +91,11 @@ status_ok() {
 token_ok() {
   local token="$1"
   [[ -n "$token" ]] || return 1
-  printf 'Authorization: %s\n' "$token" \
-    | curl -fsS --max-time 10 -H @- "$URL/api/3/action/api_token_list?user_id=admin" \
-      2>/dev/null | grep -q '"success": *true'
+  local out
+  out="$(printf 'Authorization: %s\n' "$token" \
+    | curl -fsS --max-time 10 -H @- "$URL/api/3/action/api_token_list?user_id=admin" 2>/dev/null)" \
+    || return 1
+  [[ "$out" =~ \"success\":\ *true ]]
 }
 
 env_token() {
@@ -135,7 +152,7 @@ for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p "$PG_PORT" && break; slee
 pg_isready -q -h 127.0.0.1 -p "$PG_PORT" || die "PostgreSQL does not answer on 127.0.0.1:$PG_PORT"
 
 # ------------------------------------------------------------------ Redis
-redis_ok() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
+redis_ok() { [[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]]; }
 if ! redis_ok; then
   say "starting Redis on 127.0.0.1:$REDIS_PORT"
   redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" \
@@ -204,8 +221,20 @@ fi
 if ckan_pid_alive && status_ok; then
   say "server already running (pid $(<"$PID_FILE"))"
 else
-  if ckan_pid_alive; then kill "$(<"$PID_FILE")" 2>/dev/null || true; sleep 1; fi
+  if ckan_pid_alive; then   # ours but not answering: replace it
+    old_pid="$(<"$PID_FILE")"
+    say "restarting the unresponsive CKAN (pid $old_pid)"
+    kill "$old_pid" 2>/dev/null || true
+    for _ in $(seq 1 20); do kill -0 "$old_pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$old_pid" 2>/dev/null || true
+  fi
   rm -f "$PID_FILE"
+fi
+if ! ckan_pid_alive && status_ok && own="$(find_own_ckan)"; then
+  say "adopting the running CKAN (pid $own)"
+  echo "$own" >"$PID_FILE"
+fi
+if ! ckan_pid_alive || ! status_ok; then
   if curl -s -o /dev/null --max-time 2 "$URL/"; then
     die "something else already answers on $URL (set CKAN_PORT to another port)"
   fi
@@ -222,7 +251,8 @@ else
       tail -n 40 "$LOG" >&2; rm -f "$PID_FILE"; die "CKAN exited during start-up"
     fi
     if ((SECONDS >= deadline)); then
-      tail -n 40 "$LOG" >&2; die "CKAN did not answer status_show within ${START_TIMEOUT}s"
+      tail -n 40 "$LOG" >&2; kill "$(<"$PID_FILE")" 2>/dev/null || true; rm -f "$PID_FILE"
+      die "CKAN did not answer status_show within ${START_TIMEOUT}s"
     fi
     sleep 0.5
   done

@@ -25,9 +25,17 @@ from ckan.lib.search.query import VALID_SOLR_PARAMETERS, PackageSearchQuery
 log = logging.getLogger(__name__)
 
 # Solr "text" fields (tokenised, case-insensitive); every other field matches exactly.
-TEXT_FIELDS = {"text", "title", "notes", "res_name", "res_description", "author",
-               "maintainer"}
+TEXT_FIELDS = {"text", "title", "notes", "res_name", "res_description", "author", "maintainer"}
 NUMERIC_FIELDS = {"num_resources", "num_tags"}
+# fmt: off
+PACKAGE_COLUMNS = ("id", "name", "title", "notes", "url", "version", "author", "author_email",
+                   "maintainer", "maintainer_email", "license_id", "state", "type", "owner_org",
+                   "creator_user_id", "private")
+# What a bare word (Solr's "text" catch-all field) is searched in.
+CATCH_ALL = ("name", "title", "notes", "tags", "groups", "organization", "res_name",
+             "res_description", "res_format", "author", "maintainer", "license_id", "url",
+             "version")
+# fmt: on
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -81,7 +89,8 @@ class _Parser:
         for w in words:
             end = self.i + len(w)
             if self.s.startswith(w, self.i) and (
-                    not w.isalpha() or end >= len(self.s) or self.s[end] in " \t\n()"):
+                not w.isalpha() or end >= len(self.s) or self.s[end] in " \t\n()"
+            ):
                 self.i = end
                 return w
         return None
@@ -141,8 +150,12 @@ class _Parser:
         return self._value(field, word)
 
     def _value(self, field: str | None, raw: str) -> tuple:
-        return ("term", field, re.sub(r"\\(.)", r"\1", raw), "wild" if re.search(
-            r"(?<!\\)[*?]", raw) else "word")
+        return (
+            "term",
+            field,
+            re.sub(r"\\(.)", r"\1", raw),
+            "wild" if re.search(r"(?<!\\)[*?]", raw) else "word",
+        )
 
     def _word(self) -> str:
         start = self.i
@@ -153,7 +166,7 @@ class _Parser:
                 self.i += 1
                 break
             self.i += 1
-        word = self.s[start:self.i]
+        word = self.s[start : self.i]
         self._boost()
         return re.sub(r"\^[\d.]+$", "", word)
 
@@ -199,7 +212,7 @@ def _values(doc: dict[str, Any], field: str) -> list[Any]:
 
 def _phrase_in(q: list[str], toks: list[str]) -> bool:
     n = len(q)
-    return any(toks[k:k + n] == q for k in range(len(toks) - n + 1))
+    return any(toks[k : k + n] == q for k in range(len(toks) - n + 1))
 
 
 def _match_term(doc: dict[str, Any], field: str | None, value: Any, kind: str) -> bool:
@@ -213,12 +226,16 @@ def _match_term(doc: dict[str, Any], field: str | None, value: Any, kind: str) -
         lo, hi, lo_inc, hi_inc = value
         for v in values:
             if field in NUMERIC_FIELDS:
-                v, lo_, hi_ = float(v), (None if lo == "*" else float(lo)), (
-                    None if hi == "*" else float(hi))
+                v, lo_, hi_ = (
+                    float(v),
+                    (None if lo == "*" else float(lo)),
+                    (None if hi == "*" else float(hi)),
+                )
             else:
                 v, lo_, hi_ = str(v), (None if lo == "*" else lo), (None if hi == "*" else hi)
             if (lo_ is None or v > lo_ or (lo_inc and v == lo_)) and (
-                    hi_ is None or v < hi_ or (hi_inc and v == hi_)):
+                hi_ is None or v < hi_ or (hi_inc and v == hi_)
+            ):
                 return True
         return False
     if kind == "wild" and value == "*":
@@ -230,8 +247,11 @@ def _match_term(doc: dict[str, Any], field: str | None, value: Any, kind: str) -
         return value in strs
     if kind == "wild":
         pat = value.lower()
-        return any(fnmatch.fnmatchcase(s.lower(), pat)
-                   or any(fnmatch.fnmatchcase(t, pat) for t in _tokens(s)) for s in strs)
+        return any(
+            fnmatch.fnmatchcase(s.lower(), pat)
+            or any(fnmatch.fnmatchcase(t, pat) for t in _tokens(s))
+            for s in strs
+        )
     q = [_stem(t) for t in _tokens(value)]
     return bool(q) and any(_phrase_in(q, [_stem(t) for t in _tokens(s)]) for s in strs)
 
@@ -261,20 +281,25 @@ def _documents() -> list[dict[str, Any]]:
     vocabs = dict(S.query(model.Vocabulary.id, model.Vocabulary.name))
     members: dict[str, list[str]] = {}
     for pid, gid in S.query(model.Member.table_id, model.Member.group_id).filter(
-            model.Member.table_name == "package", model.Member.state == "active"):
+        model.Member.table_name == "package", model.Member.state == "active"
+    ):
         g = groups.get(gid)
         if g is not None and not g.is_organization:
             members.setdefault(pid, []).append(g.name)
     tags: dict[str, list[tuple[str, str | None]]] = {}
-    for pid, name, vocab_id in S.query(
-            model.PackageTag.package_id, model.Tag.name, model.Tag.vocabulary_id).join(
-            model.Tag, model.Tag.id == model.PackageTag.tag_id).filter(
-            model.PackageTag.state == "active"):
+    for pid, name, vocab_id in (
+        S.query(model.PackageTag.package_id, model.Tag.name, model.Tag.vocabulary_id)
+        .join(model.Tag, model.Tag.id == model.PackageTag.tag_id)
+        .filter(model.PackageTag.state == "active")
+    ):
         tags.setdefault(pid, []).append((name, vocab_id))
     resources: dict[str, list[Any]] = {}
     R = model.Resource
-    for row in S.query(R.package_id, R.name, R.description, R.format, R.url,
-                       R.resource_type).filter(R.state == "active").order_by(R.position):
+    for row in (
+        S.query(R.package_id, R.name, R.description, R.format, R.url, R.resource_type)
+        .filter(R.state == "active")
+        .order_by(R.position)
+    ):
         resources.setdefault(row[0], []).append(row)
     labels = lib_plugins.get_permission_labels()
     site_id = config.get("ckan.site_id")
@@ -282,34 +307,35 @@ def _documents() -> list[dict[str, Any]]:
     for pkg in S.query(model.Package):
         org = groups.get(pkg.owner_org) if pkg.owner_org else None
         res = resources.get(pkg.id, [])
-        doc: dict[str, Any] = {
-            c: getattr(pkg, c) for c in (
-                "id", "name", "title", "notes", "url", "version", "author", "author_email",
-                "maintainer", "maintainer_email", "license_id", "state", "type", "owner_org",
-                "creator_user_id", "private")}
+        doc: dict[str, Any] = {c: getattr(pkg, c) for c in PACKAGE_COLUMNS}
         doc.update(
-            title_string=pkg.title, dataset_type=pkg.type, entity_type="package",
-            site_id=site_id, capacity="private" if pkg.private else "public",
+            title_string=pkg.title,
+            dataset_type=pkg.type,
+            entity_type="package",
+            site_id=site_id,
+            capacity="private" if pkg.private else "public",
             organization=org.name if org else None,
             metadata_created=_iso(pkg.metadata_created),
             metadata_modified=_iso(pkg.metadata_modified),
             groups=members.get(pkg.id, []),
             tags=[t for t, v in tags.get(pkg.id, []) if not v],
-            res_name=[r[1] or "" for r in res], res_description=[r[2] or "" for r in res],
-            res_format=[r[3] or "" for r in res], res_url=[r[4] or "" for r in res],
-            res_type=[r[5] or "" for r in res], num_resources=len(res),
+            res_name=[r[1] or "" for r in res],
+            res_description=[r[2] or "" for r in res],
+            res_format=[r[3] or "" for r in res],
+            res_url=[r[4] or "" for r in res],
+            res_type=[r[5] or "" for r in res],
+            num_resources=len(res),
             num_tags=len(tags.get(pkg.id, [])),
-            permission_labels=labels.get_dataset_labels(pkg))
+            permission_labels=labels.get_dataset_labels(pkg),
+        )
         for t, v in tags.get(pkg.id, []):
             if v:
                 doc.setdefault(f"vocab_{vocabs.get(v, v)}", []).append(t)
         for k, v in (pkg.extras or {}).items():
             doc["extras_" + k] = v
             doc.setdefault(k, v)
-        doc["_all"] = [x for f in ("name", "title", "notes", "tags", "groups", "organization",
-                                   "res_name", "res_description", "res_format", "author",
-                                   "maintainer", "license_id", "url", "version")
-                       for x in _values(doc, f)] + list((pkg.extras or {}).values())
+        doc["_all"] = [x for f in CATCH_ALL for x in _values(doc, f)]
+        doc["_all"] += list((pkg.extras or {}).values())
         docs.append(doc)
     return docs
 
@@ -317,9 +343,12 @@ def _documents() -> list[dict[str, Any]]:
 def _package_dicts(doc: dict[str, Any]) -> dict[str, str]:
     if "_dicts" not in doc:
         plain, validated = logic.package_show_default_and_custom_schemas(
-            {"session": model.Session}, doc["id"])
-        doc["_dicts"] = {"data_dict": json.dumps(plain, default=str),
-                         "validated_data_dict": json.dumps(validated, cls=MissingNullEncoder)}
+            {"session": model.Session}, doc["id"]
+        )
+        doc["_dicts"] = {
+            "data_dict": json.dumps(plain, default=str),
+            "validated_data_dict": json.dumps(validated, cls=MissingNullEncoder),
+        }
     return doc["_dicts"]
 
 
@@ -333,12 +362,14 @@ def _sort(docs: list[dict[str, Any]], sort: str) -> None:
         if field != "score":
             keys.append((field, direction == "desc"))
     for field, desc in reversed(keys):
+
         def key(d: dict[str, Any], field: str = field, desc: bool = desc) -> tuple:
             v = d.get(field)
             v = v[0] if isinstance(v, list) and v else v
             if v is None or v == []:
                 return (0 if desc else 1, "")
             return (1 if desc else 0, v if field in NUMERIC_FIELDS else str(v).lower())
+
         docs.sort(key=key, reverse=desc)
 
 
@@ -352,8 +383,12 @@ def get_all_entity_ids(self: PackageSearchQuery, max_results: int = 1000) -> lis
     return [r[0] for r in q.limit(max_results)]
 
 
-def run(self: PackageSearchQuery, query: dict[str, Any],
-        permission_labels: list[str] | None = None, **kwargs: Any) -> dict[str, Any]:
+def run(
+    self: PackageSearchQuery,
+    query: dict[str, Any],
+    permission_labels: list[str] | None = None,
+    **kwargs: Any,
+) -> dict[str, Any]:
     invalid = set(query.keys()) - VALID_SOLR_PARAMETERS
     if invalid:
         raise SearchQueryError(f"Invalid search parameters: {sorted(invalid)}")
@@ -364,15 +399,18 @@ def run(self: PackageSearchQuery, query: dict[str, Any],
     fq.extend(query.get("fq_list", []) or [])
     if not any("+state:" in f for f in fq):
         fq.append("+state:active")
-    fq.append('+site_id:"%s"' % config.get("ckan.site_id"))
+    fq.append(f'+site_id:"{config.get("ckan.site_id")}"')
     for text in [q, *fq]:
         if isinstance(text, str) and text.strip().startswith("{!"):
             raise SearchError("searchstub: local parameters are not supported")
     trees = [_Parser(t).parse() for t in [q, *fq] if t and t.strip()]
     allowed = set(permission_labels) if permission_labels is not None else None
-    docs = [d for d in _documents()
-            if (allowed is None or allowed.intersection(d["permission_labels"]))
-            and all(_match(t, d) for t in trees)]
+    docs = [
+        d
+        for d in _documents()
+        if (allowed is None or allowed.intersection(d["permission_labels"]))
+        and all(_match(t, d) for t in trees)
+    ]
     _sort(docs, query.get("sort") or config.get("ckan.search.default_package_sort"))
 
     self.count = len(docs)
@@ -387,15 +425,17 @@ def run(self: PackageSearchQuery, query: dict[str, Any],
         for field in fields:
             counts: dict[str, int] = {}
             for d in docs:
-                for v in {str(x).lower() if isinstance(x, bool) else str(x)
-                          for x in _values(d, field)}:
+                for v in {
+                    str(x).lower() if isinstance(x, bool) else str(x) for x in _values(d, field)
+                }:
                     counts[v] = counts.get(v, 0) + 1
-            items = sorted((kv for kv in counts.items() if kv[1] >= mincount),
-                           key=lambda kv: (-kv[1], kv[0]))
+            items = sorted(
+                (kv for kv in counts.items() if kv[1] >= mincount), key=lambda kv: (-kv[1], kv[0])
+            )
             self.facets[field] = dict(items if limit < 0 else items[:limit])
 
     start, rows = int(query.get("start", 0) or 0), int(query.get("rows", 10))
-    page = docs[start:start + max(rows, 0)]
+    page = docs[start : start + max(rows, 0)]
     fl = [f for f in re.split(r"[\s,]+", query.get("fl") or "name") if f]
     if fl in (["id"], ["name"]):
         self.results = [d[fl[0]] for d in page]
@@ -403,10 +443,14 @@ def run(self: PackageSearchQuery, query: dict[str, Any],
         self.results = []
         for d in page:
             wanted = [k for k in d if not k.startswith("_")] if "*" in fl else fl
-            out = {k: (_package_dicts(d)[k] if k in ("data_dict", "validated_data_dict")
-                       else d.get(k)) for k in wanted if k in d or k.endswith("data_dict")}
-            out["extras"] = {k[len("extras_"):]: out.pop(k) for k in list(out)
-                             if k.startswith("extras_")}
+            out = {
+                k: (_package_dicts(d)[k] if k in ("data_dict", "validated_data_dict") else d.get(k))
+                for k in wanted
+                if k in d or k.endswith("data_dict")
+            }
+            out["extras"] = {
+                k[len("extras_") :]: out.pop(k) for k in list(out) if k.startswith("extras_")
+            }
             self.results.append(out)
     return {"results": self.results, "count": self.count}
 
