@@ -1,0 +1,1 @@
+"""Test-only CKAN plugin: package search without Solr. Never shipped."""
