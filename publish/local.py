@@ -79,9 +79,13 @@ class LocalCatalog:
         if staging.exists():
             shutil.rmtree(staging)
         staging.mkdir()
-        for f in build.files:
-            shutil.copyfile(f.path, staging / f.path.name)
-        shutil.copyfile(build.directory / "validation-report.md", staging / "validation-report.md")
+        try:
+            for f in build.files:
+                shutil.copyfile(f.path, staging / f.path.name)
+            shutil.copyfile(build.directory / "validation-report.md", staging / "validation-report.md")
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         target, old = self.root / slug, self.root / f".{slug}.old"
         if target.exists():
             os.replace(target, old)
