@@ -60,8 +60,13 @@ def outcome(slug: str, state: State[Any]) -> dict[str, Any]:
     if state.is_completed():
         result = state.result()
         assert isinstance(result, dict)
-        return {"slug": slug, "status": result["change"], "rows": result["rows"], "url": result["url"],
-                "message": "dry run" if result["dry_run"] else ""}  # fmt: skip
+        return {
+            "slug": slug,
+            "status": result["change"],
+            "rows": result["rows"],
+            "url": result["url"],
+            "message": "dry run" if result["dry_run"] else "",
+        }
     error = state.result(raise_on_failure=False)
     if isinstance(error, ValidationFailed):
         return {"slug": slug, "status": "invalid", "rows": error.report.row_count, "url": "", "message": str(error)}
@@ -76,8 +81,17 @@ def _run_id() -> str | None:
 
 
 def _publish_artifact(result: PublishResult) -> None:
-    lines = [f"# Published `{result.slug}` to {result.target}: {result.change}", "",
-             f"{result.rows} rows. [{result.url}]({result.url})", "", "| File | Change | Link |", "|---|---|---|"]  # fmt: skip
+    lines = [
+        f"# Published `{result.slug}` to {result.target}: {result.change}",
+        "",
+        f"{result.rows} rows. [{result.url}]({result.url})",
+        "",
+        "| File | Change | Link |",
+        "|---|---|---|",
+    ]
     lines += [f"| {f.key} | {f.change} | [{f.url.rsplit('/', 1)[-1]}]({f.url}) |" for f in result.files]
-    create_markdown_artifact(key=tasks.artifact_key(result.slug, "published"), markdown="\n".join(lines) + "\n",
-                             description=f"{result.slug}: {result.change}")  # fmt: skip
+    create_markdown_artifact(
+        key=tasks.artifact_key(result.slug, "published"),
+        markdown="\n".join(lines) + "\n",
+        description=f"{result.slug}: {result.change}",
+    )

@@ -37,7 +37,9 @@ def artifact_key(slug: str, what: str) -> str:
     return f"{slug}-{what}".lower()
 
 
-@task(name="extract", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=transient_only, cache_policy=NO_CACHE)
+@task(
+    name="extract", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=transient_only, cache_policy=NO_CACHE
+)
 def extract(manifest: Manifest) -> RawSnapshot:
     notify(manifest.slug, "extract")
     return build.fetch(manifest)

@@ -49,8 +49,14 @@ def list_datasets() -> None:
         except OpendataError as exc:
             table.add_row(folder.name, "", "", "", "", f"[red]{exc}[/red]")
             continue
-        table.add_row(m.slug, m.title.get(m.language), m.source.type, m.schedule.cron,
-                      "yes" if m.sample_data else "no", "[green]ok[/green]")  # fmt: skip
+        table.add_row(
+            m.slug,
+            m.title.get(m.language),
+            m.source.type,
+            m.schedule.cron,
+            "yes" if m.sample_data else "no",
+            "[green]ok[/green]",
+        )
     console.print(table)
 
 
@@ -102,8 +108,13 @@ def publish(
     if slug and not (_root() / slug / "dataset.yaml").exists():
         raise _fail(f"no dataset '{slug}' (no {_root() / slug / 'dataset.yaml'}); see `opendata list`")
     console.print(f"Publishing {len(slugs)} dataset(s) to [bold]{resolved}[/bold]" + (" (dry run)" if dry_run else ""))
-    with Progress(TextColumn("{task.description:<24}"), BarColumn(), TextColumn("{task.fields[step]}"),
-                  console=console, transient=False) as progress:  # fmt: skip
+    with Progress(
+        TextColumn("{task.description:<24}"),
+        BarColumn(),
+        TextColumn("{task.fields[step]}"),
+        console=console,
+        transient=False,
+    ) as progress:
         bars = {s: progress.add_task(s, total=len(STEPS), step="waiting") for s in slugs}
 
         def on_step(name: str, step: str) -> None:
@@ -112,9 +123,10 @@ def publish(
 
         with listening(on_step):
             state = publish_all(slugs=slugs, target=target, dry_run=dry_run, return_state=True)
-        outcomes: list[dict[str, Any]] = state.result(raise_on_failure=False) if state.data is not None else []
-        if not isinstance(outcomes, list):  # the flow itself failed before any dataset ran
-            raise _fail(f"the run failed: {outcomes}", 1)
+        result = state.result(raise_on_failure=False)
+        if not isinstance(result, list):  # the flow itself failed before any dataset ran
+            raise _fail(f"the run failed: {result}", 1)
+        outcomes: list[dict[str, Any]] = result
         for o in outcomes:
             progress.update(bars[o["slug"]], completed=len(STEPS), step=o["status"])
     _print_summary(outcomes, resolved)
@@ -149,8 +161,12 @@ def _print_summary(outcomes: list[dict[str, Any]], target: str) -> None:
     table = Table("dataset", "result", "rows", "where / why", title=f"Published to {target}")
     for o in outcomes:
         style = STATUS_STYLE.get(o["status"], "")
-        table.add_row(o["slug"], f"[{style}]{o['status']}[/{style}]", "" if o["rows"] is None else str(o["rows"]),
-                      o["message"] or o["url"])  # fmt: skip
+        table.add_row(
+            o["slug"],
+            f"[{style}]{o['status']}[/{style}]",
+            "" if o["rows"] is None else str(o["rows"]),
+            o["message"] or o["url"],
+        )
     console.print(table)
 
 

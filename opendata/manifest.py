@@ -37,13 +37,37 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
 
 # EU Publications Office vocabularies, as DCAT-AP(-SE/-NO) expects them.
 Theme = Literal[
-    "AGRI", "ECON", "EDUC", "ENER", "ENVI", "GOVE", "HEAL", "INTR", "JUST", "OP_DATPRO",
-    "REGI", "SOCI", "TECH", "TRAN",
-]  # fmt: skip
+    "AGRI",
+    "ECON",
+    "EDUC",
+    "ENER",
+    "ENVI",
+    "GOVE",
+    "HEAL",
+    "INTR",
+    "JUST",
+    "OP_DATPRO",
+    "REGI",
+    "SOCI",
+    "TECH",
+    "TRAN",
+]
 Frequency = Literal[
-    "ANNUAL", "ANNUAL_2", "ANNUAL_3", "BIENNIAL", "BIMONTHLY", "BIWEEKLY", "CONT", "DAILY",
-    "IRREG", "MONTHLY", "QUARTERLY", "SEMIANNUAL", "WEEKLY", "UNKNOWN",
-]  # fmt: skip
+    "ANNUAL",
+    "ANNUAL_2",
+    "ANNUAL_3",
+    "BIENNIAL",
+    "BIMONTHLY",
+    "BIWEEKLY",
+    "CONT",
+    "DAILY",
+    "IRREG",
+    "MONTHLY",
+    "QUARTERLY",
+    "SEMIANNUAL",
+    "WEEKLY",
+    "UNKNOWN",
+]
 LICENSES: dict[str, tuple[str, str]] = {
     # id: (title, URI)
     "CC0-1.0": ("Creative Commons CC0 1.0", "https://creativecommons.org/publicdomain/zero/1.0/"),
@@ -79,9 +103,7 @@ class LocalizedText(RootModel[dict[str, str]]):
 class Publisher(Strict):
     name: str = Field(min_length=2)
     uri: str = Field(pattern=r"^https?://", description="a stable URI identifying the publisher")
-    organization: str = Field(
-        pattern=SLUG_PATTERN, description="the organisation's short name on the portal"
-    )
+    organization: str = Field(pattern=SLUG_PATTERN, description="the organisation's short name on the portal")
     email: str | None = Field(default=None, pattern=EMAIL_PATTERN)
 
 
@@ -219,9 +241,7 @@ def load_manifest(folder: Path) -> Manifest:
     except ValidationError as exc:
         raise ManifestError(format_validation_error(path, exc, Manifest)) from None
     if manifest.slug != folder.name:
-        raise ManifestError(
-            f"{path}: slug '{manifest.slug}' must equal the folder name '{folder.name}'"
-        )
+        raise ManifestError(f"{path}: slug '{manifest.slug}' must equal the folder name '{folder.name}'")
     return manifest.model_copy(update={"folder": folder.resolve()})
 
 

@@ -18,9 +18,7 @@ def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] |
         if isinstance(current, type) and issubclass(current, BaseModel):
             field = current.model_fields.get(str(part))
             if field is None:
-                field = next(
-                    (f for f in current.model_fields.values() if f.alias == part), None
-                )
+                field = next((f for f in current.model_fields.values() if f.alias == part), None)
             if field is None:
                 return None
             current = field.annotation
@@ -59,8 +57,7 @@ def _describe(error: Any, model: type[BaseModel]) -> str:
     if error["type"] == "extra_forbidden":
         owner = _model_at(model, loc[:-1])
         allowed = sorted(
-            (f.alias or name) for name, f in (owner.model_fields.items() if owner else [])
-            if not f.exclude
+            (f.alias or name) for name, f in (owner.model_fields.items() if owner else []) if not f.exclude
         )
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         text = f"unknown key '{key}'"
@@ -80,14 +77,22 @@ def _describe(error: Any, model: type[BaseModel]) -> str:
     if error["type"] == "string_pattern_mismatch":
         return f"'{key}': {error['input']!r} does not have the expected form ({error['ctx']['pattern']})"
     message = str(error["msg"]).removeprefix("Value error, ")
-    return f"'{key}': {message} (got {error['input']!r})" if "input" in error and not isinstance(error["input"], dict) else f"'{key}': {message}"
+    return (
+        f"'{key}': {message} (got {error['input']!r})"
+        if "input" in error and not isinstance(error["input"], dict)
+        else f"'{key}': {message}"
+    )
 
 
 def _source_tags(model: type[BaseModel]) -> set[str]:
     field = model.model_fields.get("source")
     if field is None:
         return set()
-    inner = typing.get_args(field.annotation)[0] if typing.get_origin(field.annotation) is typing.Annotated else field.annotation
+    inner = (
+        typing.get_args(field.annotation)[0]
+        if typing.get_origin(field.annotation) is typing.Annotated
+        else field.annotation
+    )
     tags: set[str] = set()
     for member in typing.get_args(inner) or (inner,):
         type_field = getattr(member, "model_fields", {}).get("type")

@@ -16,9 +16,7 @@ if TYPE_CHECKING:
     from opendata.build import BuiltFile
 
 
-def datapackage(
-    manifest: Manifest, schema: TableSchema, files: list[BuiltFile], row_count: int
-) -> dict[str, Any]:
+def datapackage(manifest: Manifest, schema: TableSchema, files: list[BuiltFile], row_count: int) -> dict[str, Any]:
     lang = manifest.language
     by_key = {f.key: f for f in files}
     description = manifest.description.get(lang)
@@ -30,17 +28,19 @@ def datapackage(
         ("data-parquet", f"{manifest.slug}-parquet", "parquet", {}),
     ):
         built = by_key[key]
-        resources.append({
-            "name": name,
-            "path": built.path.name,
-            "format": fmt,
-            "mediatype": built.media_type,
-            **extra,
-            "bytes": built.bytes,
-            "hash": f"sha256:{built.sha256}",
-            "rows": row_count,
-            "schema": schema.descriptor,
-        })  # fmt: skip
+        resources.append(
+            {
+                "name": name,
+                "path": built.path.name,
+                "format": fmt,
+                "mediatype": built.media_type,
+                **extra,
+                "bytes": built.bytes,
+                "hash": f"sha256:{built.sha256}",
+                "rows": row_count,
+                "schema": schema.descriptor,
+            }
+        )
     package: dict[str, Any] = {
         "name": manifest.slug,
         "title": manifest.title.get(lang),

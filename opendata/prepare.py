@@ -41,43 +41,49 @@ class PreparedTable:
         return self.first_data_row + index
 
 
-def prepare(
-    parsed: ParsedTable, manifest: Manifest, schema: TableSchema
-) -> tuple[PreparedTable, list[CellError]]:
+def prepare(parsed: ParsedTable, manifest: Manifest, schema: TableSchema) -> tuple[PreparedTable, list[CellError]]:
     mapping = manifest.columns
     header = parsed.table.column_names
     errors: list[CellError] = []
     for source_name in mapping:
         if source_name not in header:
-            errors.append(CellError(
-                "missing-column",
-                f"the manifest maps column '{source_name}' but {parsed.origin} has no such column; "
-                f"it has: {', '.join(header)}",
-                column=mapping[source_name], source_column=source_name,
-            ))  # fmt: skip
+            errors.append(
+                CellError(
+                    "missing-column",
+                    f"the manifest maps column '{source_name}' but {parsed.origin} has no such column; "
+                    f"it has: {', '.join(header)}",
+                    column=mapping[source_name],
+                    source_column=source_name,
+                )
+            )
     field_to_source = {mapping.get(name, name): name for name in header}
     for name in manifest.constants:
         if name in field_to_source:
-            errors.append(CellError(
-                "constant-column",
-                f"'{name}' is both a column of the file and a constant in the manifest; keep one",
-                column=name,
-            ))  # fmt: skip
+            errors.append(
+                CellError(
+                    "constant-column",
+                    f"'{name}' is both a column of the file and a constant in the manifest; keep one",
+                    column=name,
+                )
+            )
     for name in schema.field_names:
         if name in manifest.constants or name in field_to_source:
             continue
         if not any(e.column == name for e in errors):
-            errors.append(CellError(
-                "missing-column", f"the file has no column '{name}' (required by the schema)", column=name
-            ))  # fmt: skip
+            errors.append(
+                CellError("missing-column", f"the file has no column '{name}' (required by the schema)", column=name)
+            )
     for target, source_name in field_to_source.items():
         if target not in schema.field_names:
-            errors.append(CellError(
-                "extra-column",
-                f"column '{source_name}' is not in the schema: add it to {schema.path.name} "
-                "or map it in the manifest's 'columns', or remove it from the file",
-                column=target, source_column=source_name,
-            ))  # fmt: skip
+            errors.append(
+                CellError(
+                    "extra-column",
+                    f"column '{source_name}' is not in the schema: add it to {schema.path.name} "
+                    "or map it in the manifest's 'columns', or remove it from the file",
+                    column=target,
+                    source_column=source_name,
+                )
+            )
     present = [n for n in schema.field_names if n in field_to_source or n in manifest.constants]
     decimal = getattr(manifest.source, "decimal", ".")
     thousands = getattr(manifest.source, "thousands", "")
@@ -96,9 +102,13 @@ def prepare(
         columns.append(column)
     table = pa.table(columns, names=present) if present else pa.table({})
     prepared = PreparedTable(
-        table, parsed.origin, parsed.first_data_row, parsed.location,
-        {name: field_to_source.get(name, "(constant)") for name in present}, as_written,
-    )  # fmt: skip
+        table,
+        parsed.origin,
+        parsed.first_data_row,
+        parsed.location,
+        {name: field_to_source.get(name, "(constant)") for name in present},
+        as_written,
+    )
     return prepared, errors
 
 

@@ -58,9 +58,7 @@ class ValidationReport:
             "engine": self.engine,
             "row_count": self.row_count,
             "error_count": len(self.errors),
-            "errors": [
-                {k: v for k, v in asdict(e).items() if v is not None} for e in self.errors[:MAX_SHOWN]
-            ],
+            "errors": [{k: v for k, v in asdict(e).items() if v is not None} for e in self.errors[:MAX_SHOWN]],
         }
 
     def to_json(self) -> str:

@@ -33,9 +33,13 @@ def validate_table(
 ) -> ValidationReport:
     """Check the prepared table; ``prior`` holds column problems found while preparing."""
     report = ValidationReport(
-        dataset=dataset, source=prepared.origin, schema=schema.path.name,
-        row_count=prepared.table.num_rows, row_word=prepared.row_word, errors=list(prior),
-    )  # fmt: skip
+        dataset=dataset,
+        source=prepared.origin,
+        schema=schema.path.name,
+        row_count=prepared.table.num_rows,
+        row_word=prepared.row_word,
+        errors=list(prior),
+    )
     if prior:  # columns are missing or unknown: per-cell findings would only repeat that
         return report
     resource = Resource(data=table_csv_bytes(prepared), format="csv", schema=schema.frictionless())
@@ -72,9 +76,13 @@ def _cell_error(
         where = f" (first seen in {prepared.row_word} {prepared.source_row(int(other.group(1)) - 2)})" if other else ""
         rule = "primary-key" if error.type == "primary-key" else "unique"
         return CellError(
-            rule, f"{' + '.join(key)} must be unique and present; this value repeats or is empty{where}",
-            row, ", ".join(key) if error.type == "primary-key" else column, None, shown,
-        )  # fmt: skip
+            rule,
+            f"{' + '.join(key)} must be unique and present; this value repeats or is empty{where}",
+            row,
+            ", ".join(key) if error.type == "primary-key" else column,
+            None,
+            shown,
+        )
     return CellError(error.type, error.message, row, column, source_column, value)
 
 

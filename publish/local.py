@@ -38,17 +38,20 @@ class LocalCatalog:
             entry = catalog_entry(build, run_id)
             old_hashes = {f["key"]: f["sha256"] for f in previous["files"]} if previous else {}
             changes: dict[str, Change] = {
-                f.key: "created" if f.key not in old_hashes else
-                ("unchanged" if old_hashes[f.key] == f.sha256 else "updated")
+                f.key: "created"
+                if f.key not in old_hashes
+                else ("unchanged" if old_hashes[f.key] == f.sha256 else "updated")
                 for f in build.files
-            }  # fmt: skip
+            }
             same_content = previous is not None and previous["content_hash"] == entry["content_hash"]
             if same_content and previous is not None:
                 entry["provenance"] = previous["provenance"]  # it describes the content: keep it
             metadata_same = previous is not None and previous == entry
-            overall: Change = "created" if previous is None else (
-                "unchanged" if metadata_same and (self.root / slug).is_dir() else "updated"
-            )  # fmt: skip
+            overall: Change = (
+                "created"
+                if previous is None
+                else ("unchanged" if metadata_same and (self.root / slug).is_dir() else "updated")
+            )
             if not dry_run and overall != "unchanged":
                 if not same_content or not (self.root / slug).is_dir():
                     self._replace_folder(slug, build)

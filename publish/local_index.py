@@ -9,7 +9,8 @@ PAGE = """<!doctype html>
 <html lang="sv">
 <head><meta charset="utf-8"><title>Öppna data – lokal katalog</title>
 <style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
-article{{border-top:1px solid #ccc;padding:1rem 0}} .sample{{color:#a40}} td,th{{padding:.2rem .6rem;text-align:left}}</style>
+article{{border-top:1px solid #ccc;padding:1rem 0}} .sample{{color:#a40}}
+td,th{{padding:.2rem .6rem;text-align:left}}</style>
 </head>
 <body>
 <h1>Öppna data – lokal katalog</h1>
@@ -32,12 +33,12 @@ def _article(slug: str, e: dict[str, Any]) -> str:
     sample = '<p class="sample"><strong>Exempeldata</strong> – inte uppmätta siffror.</p>' if e["sample_data"] else ""
     rows = "".join(
         f'<tr><td><a href="{escape(f["path"])}">{escape(f["path"].split("/")[-1])}</a></td>'
-        f'<td>{escape(f["format"])}</td><td>{f["bytes"]:,}</td><td><code>{f["sha256"][:12]}…</code></td></tr>'
+        f"<td>{escape(f['format'])}</td><td>{f['bytes']:,}</td><td><code>{f['sha256'][:12]}…</code></td></tr>"
         for f in e["files"]
     )
     license_ = f'<a href="{escape(e["license"]["uri"])}">{escape(e["license"]["title"])}</a>'
     return (
         f'<article id="{escape(slug)}"><h2>{title}</h2><p><em>{title_en}</em></p>{sample}<p>{description}</p>'
-        f'<p>Licens: {license_} · Rader: {e["row_count"]} · Uppdateras: {escape(e["frequency"])}</p>'
+        f"<p>Licens: {license_} · Rader: {e['row_count']} · Uppdateras: {escape(e['frequency'])}</p>"
         f"<table><tr><th>Fil</th><th>Format</th><th>Byte</th><th>SHA-256</th></tr>{rows}</table></article>"
     )

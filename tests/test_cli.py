@@ -38,7 +38,9 @@ def test_validate_invalid_source_exits_1_and_prints_the_errors(project: Path, tm
 
 def test_broken_manifest_is_one_clear_line(project: Path) -> None:
     path = project / "datasets/bredband/dataset.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("frequency: ANNUAL", "frequency: yearly"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("frequency: ANNUAL", "frequency: yearly"), encoding="utf-8"
+    )
     result = runner.invoke(app, ["validate", "bredband"], env={"COLUMNS": "200"})
     assert result.exit_code == 2
     assert "'frequency': 'yearly' is not allowed" in result.output

@@ -17,8 +17,13 @@ from opendata.manifest import load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUGS = ["strategi-uppfoljning", "bredband", "skolor-wifi"]
-EXPECTED = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(),
-            "boolean": pa.bool_(), "date": pa.date32()}  # fmt: skip
+EXPECTED = {
+    "string": pa.string(),
+    "integer": pa.int64(),
+    "number": pa.float64(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+}
 
 
 def run_build(slug: str, out: Path) -> Build:
@@ -44,7 +49,11 @@ def test_csv_round_trips_through_the_published_schema(slug: str, tmp_path: Path)
     b = run_build(slug, tmp_path / slug)
     csv_path = b.directory / "data.csv"
     assert csv_path.read_bytes().decode("utf-8").splitlines()[0] == ",".join(b.schema.field_names)
-    resource = Resource(path="data.csv", basepath=str(b.directory), schema=Schema.from_descriptor(json.loads((b.directory / "schema.json").read_text())))
+    resource = Resource(
+        path="data.csv",
+        basepath=str(b.directory),
+        schema=Schema.from_descriptor(json.loads((b.directory / "schema.json").read_text())),
+    )
     assert resource.validate().valid
     from_csv = [dict(row) for row in resource.read_rows()]
     from_parquet = pq.read_table(b.directory / "data.parquet").to_pylist()

@@ -24,8 +24,10 @@ def test_publish_all_publishes_every_dataset(project: Path) -> None:
     assert state.is_completed(), state.message
     outcomes = state.result()
     assert {o["slug"]: o["status"] for o in outcomes} == {
-        "bredband": "created", "skolor-wifi": "created", "strategi-uppfoljning": "created",
-    }  # fmt: skip
+        "bredband": "created",
+        "skolor-wifi": "created",
+        "strategi-uppfoljning": "created",
+    }
     catalog = json.loads((project / "build/catalog/catalog.json").read_text(encoding="utf-8"))
     assert sorted(catalog["datasets"]) == ["bredband", "skolor-wifi", "strategi-uppfoljning"]
 

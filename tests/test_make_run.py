@@ -20,15 +20,28 @@ pytestmark = pytest.mark.slow
 
 def run_main_job(project: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "CKAN_"))}
-    env.update(OPENDATA_HOME=str(project), PREFECT_HOME=str(project / ".prefect"), COLUMNS="200",
-               PREFECT_SERVER_ANALYTICS_ENABLED="false")  # fmt: skip
-    return subprocess.run([sys.executable, "-m", "opendata", "publish", "--all"], env=env,
-                          capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    env.update(
+        OPENDATA_HOME=str(project),
+        PREFECT_HOME=str(project / ".prefect"),
+        COLUMNS="200",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "opendata", "publish", "--all"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def hashes(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".lock"}  # fmt: skip
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != ".lock"
+    }
 
 
 def test_main_job_publishes_every_dataset_and_a_rerun_changes_nothing(project: Path) -> None:

@@ -9,7 +9,6 @@ import yaml
 
 from opendata.errors import ManifestError
 from opendata.manifest import discover, load_manifest
-
 from tests.helpers import BASE_MANIFEST
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,5 +95,5 @@ def test_broken_yaml_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_missing_manifest_names_the_file(tmp_path: Path) -> None:
-    with pytest.raises(ManifestError, match="dataset.yaml: file not found"):
+    with pytest.raises(ManifestError, match=r"dataset\.yaml: file not found"):
         load_manifest(tmp_path / "nope")

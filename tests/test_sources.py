@@ -17,7 +17,12 @@ from opendata.sources.base import RawSnapshot
 from opendata.sources.csv_file import CsvSettings, CsvSource, parse_csv_text
 from opendata.sources.excel import ExcelSettings, ExcelSource, cell_text
 
-OFFICE_CSV = "Skolenhetskod;Namn;Latitud;Kommentar\r\n12345678;Ängsskolan;63,2909;Öppet nät\r\n87654321;Åsskolan;63,1;\r\n;;;\r\n"
+OFFICE_CSV = (
+    "Skolenhetskod;Namn;Latitud;Kommentar\r\n"
+    "12345678;Ängsskolan;63,2909;Öppet nät\r\n"
+    "87654321;Åsskolan;63,1;\r\n"
+    ";;;\r\n"
+)
 
 
 def csv_settings(**kw: object) -> CsvSettings:
@@ -38,7 +43,7 @@ def test_windows_1252_semicolon_decimal_comma_file() -> None:
 
 
 def test_utf8_bom_is_stripped_and_can_be_required() -> None:
-    content = b"\xef\xbb\xbf" + "a,b\n1,2\n".encode()
+    content = b"\xef\xbb\xbf" + b"a,b\n1,2\n"
     assert parse(content).table.column_names == ["a", "b"]
     assert parse(content, bom=True).table.column_names == ["a", "b"]
     with pytest.raises(SourceError, match="says the file starts with a BOM"):
@@ -75,8 +80,15 @@ def test_missing_file_names_the_path(tmp_path: Path) -> None:
         CsvSource().fetch(csv_settings(path="nope.csv"), tmp_path)
 
 
-@given(st.lists(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=12),
-                         min_size=3, max_size=3), min_size=1, max_size=20))  # fmt: skip
+@given(
+    st.lists(
+        st.lists(
+            st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=12), min_size=3, max_size=3
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
 def test_quoted_csv_round_trips_any_text(rows: list[list[str]]) -> None:
     """Whatever a cell holds (';', quotes, unicode), a quoted export parses back to the same text."""
     rows = [r for r in rows if any(c.strip() for c in r)] or [["x", "y", "z"]]
@@ -127,7 +139,7 @@ def test_excel_missing_sheet_lists_the_sheets() -> None:
 
 def test_excel_rejects_a_file_that_is_not_a_workbook() -> None:
     settings = ExcelSettings.model_validate({"type": "excel", "path": "x.xlsx", "sheet": "A"})
-    with pytest.raises(SourceError, match="not a readable .xlsx workbook"):
+    with pytest.raises(SourceError, match=r"not a readable \.xlsx workbook"):
         ExcelSource().parse(settings, RawSnapshot(b"a;b\n1;2\n", "x.xlsx", "application/xlsx"))
 
 

@@ -25,8 +25,16 @@ COLUMNS = {"Kod": "code", "Typ": "kind", "Andel": "share", "Antal": "count", "Da
 
 
 def check(tmp_path: Path, body: str, fields: list | None = None, **manifest: object) -> ValidationReport:
-    folder = write_dataset(tmp_path, "t-data", fields or FIELDS, (HEADER + body).encode(), SETTINGS,
-                           primary_key=["code"], columns=COLUMNS, **manifest)  # fmt: skip
+    folder = write_dataset(
+        tmp_path,
+        "t-data",
+        fields or FIELDS,
+        (HEADER + body).encode(),
+        SETTINGS,
+        primary_key=["code"],
+        columns=COLUMNS,
+        **manifest,
+    )
     m = load_manifest(folder)
     _, report = build.check(m, build.parse(m, build.fetch(m)))
     return report
@@ -79,7 +87,9 @@ def test_unique_and_primary_key_duplicates(tmp_path: Path) -> None:
 
 def test_composite_primary_key(tmp_path: Path) -> None:
     fields = [{"name": "year", "type": "integer"}, {"name": "area", "type": "string"}]
-    folder = write_dataset(tmp_path, "t-pk", fields, b"year,area\n2020,a\n2020,b\n2020,a\n", primary_key=["year", "area"])
+    folder = write_dataset(
+        tmp_path, "t-pk", fields, b"year,area\n2020,a\n2020,b\n2020,a\n", primary_key=["year", "area"]
+    )
     m = load_manifest(folder)
     _, report = build.check(m, build.parse(m, build.fetch(m)))
     assert [(e.row, e.column, e.rule, e.value) for e in report.errors] == [(4, "year, area", "primary-key", "2020, a")]
@@ -98,9 +108,13 @@ def test_report_json_and_markdown_name_row_column_value_rule(tmp_path: Path) -> 
     data = report.to_dict()
     assert data["valid"] is False and data["error_count"] == 1
     assert data["errors"][0] == {
-        "rule": "enum", "message": "must be one of ['a', 'b']", "row": 2, "column": "kind",
-        "source_column": "Typ", "value": "x",
-    }  # fmt: skip
+        "rule": "enum",
+        "message": "must be one of ['a', 'b']",
+        "row": 2,
+        "column": "kind",
+        "source_column": "Typ",
+        "value": "x",
+    }
     markdown = report.to_markdown()
     assert "| 2 | kind (Typ) | x | enum | must be one of ['a', 'b'] |" in markdown
     assert "Nothing was published" in markdown

@@ -38,9 +38,7 @@ class CsvSettings(SourceSettingsBase):
         try:
             codecs.lookup(value)
         except LookupError:
-            raise ValueError(
-                f"unknown encoding '{value}'; use e.g. utf-8 or windows-1252"
-            ) from None
+            raise ValueError(f"unknown encoding '{value}'; use e.g. utf-8 or windows-1252") from None
         return value
 
 
@@ -55,13 +53,13 @@ class CsvSource(Source[CsvSettings]):
         return parse_csv_text(text, raw.origin, settings.delimiter, settings.quote_char, settings.header_row)
 
 
-def parse_csv_text(
-    text: str, origin: str, delimiter: str, quote_char: str, header_row: int
-) -> ParsedTable:
+def parse_csv_text(text: str, origin: str, delimiter: str, quote_char: str, header_row: int) -> ParsedTable:
     """Parse CSV text into an all-string Arrow table; a ragged line is a clear error."""
     lines = text.splitlines()
     if len(lines) < header_row:
-        raise SourceError(f"{origin}: expected the column names on line {header_row}, but the file has {len(lines)} lines")
+        raise SourceError(
+            f"{origin}: expected the column names on line {header_row}, but the file has {len(lines)} lines"
+        )
     header = next(csv.reader([lines[header_row - 1]], delimiter=delimiter, quotechar=quote_char), [])
     header = check_header([h.strip() for h in header], origin, header_row)
     bad_rows: list[pacsv.InvalidRow] = []
@@ -89,8 +87,7 @@ def parse_csv_text(
         bad_lines = [_describe_ragged(row, lines) for row in bad_rows]
         shown = "; ".join(bad_lines[:10]) + (f"; and {len(bad_lines) - 10} more" if len(bad_lines) > 10 else "")
         raise SourceError(
-            f"{origin}: {len(bad_lines)} line(s) do not have {len(header)} cells separated by "
-            f"{delimiter!r}: {shown}"
+            f"{origin}: {len(bad_lines)} line(s) do not have {len(header)} cells separated by {delimiter!r}: {shown}"
         )
     return ParsedTable(drop_trailing_blank_rows(table), origin, header_row + 1, "line")
 

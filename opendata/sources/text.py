@@ -36,7 +36,9 @@ def decode(raw: RawSnapshot, encoding: str, bom: bool) -> str:
     if has_bom:
         content = content[3:]
         if encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
-            raise SourceError(f"{raw.origin}: the file starts with a UTF-8 BOM but the manifest says encoding: {encoding}")
+            raise SourceError(
+                f"{raw.origin}: the file starts with a UTF-8 BOM but the manifest says encoding: {encoding}"
+            )
     try:
         text = content.decode(encoding)
     except UnicodeDecodeError as exc:

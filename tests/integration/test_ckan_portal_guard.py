@@ -38,9 +38,7 @@ def test_portal_round_trip(ckan_env, ckan_admin, ckan_anon, unique_name, ckan_cl
         )
     )
     private = ckan_cleanup.dataset(
-        ckan_admin.action.package_create(
-            name=private_name, title="Guard private", owner_org=org["id"], private=True
-        )
+        ckan_admin.action.package_create(name=private_name, title="Guard private", owner_org=org["id"], private=True)
     )
 
     # package_show reads the database (no search index), also after a patch
@@ -55,9 +53,7 @@ def test_portal_round_trip(ckan_env, ckan_admin, ckan_anon, unique_name, ckan_cl
         public_name,
         private_name,
     }
-    assert _names(
-        ckan_admin.action.package_search(q="flood statistics", fq=f"name:{public_name}")
-    ) == {public_name}
+    assert _names(ckan_admin.action.package_search(q="flood statistics", fq=f"name:{public_name}")) == {public_name}
     by_org = ckan_admin.action.package_search(
         fq=f"organization:{org_name}",
         include_private=True,
@@ -83,9 +79,7 @@ def test_portal_round_trip(ckan_env, ckan_admin, ckan_anon, unique_name, ckan_cl
     upload_path = Path(tmp_path) / "guard data.bin"
     upload_path.write_bytes(payload)
     with upload_path.open("rb") as fh:
-        res = ckan_admin.action.resource_create(
-            package_id=public["id"], name="guard upload", format="BIN", upload=fh
-        )
+        res = ckan_admin.action.resource_create(package_id=public["id"], name="guard upload", format="BIN", upload=fh)
     assert res["url_type"] == "upload"
     assert res["url"].startswith(f"{ckan_env.url}/dataset/")
     download = requests.get(res["url"], timeout=30)
@@ -125,9 +119,7 @@ def test_portal_round_trip(ckan_env, ckan_admin, ckan_anon, unique_name, ckan_cl
     assert result["records"][0]["founded"].startswith("1191-01-01")
     filtered = ckan_anon.action.datastore_search(resource_id=rid, filters={"city": "Thun"})
     assert [r["population"] for r in filtered["records"]] == [44_000]
-    sql = ckan_admin.action.datastore_search_sql(
-        sql=f'SELECT sum(population) AS total FROM "{rid}"'
-    )
+    sql = ckan_admin.action.datastore_search_sql(sql=f'SELECT sum(population) AS total FROM "{rid}"')
     assert int(sql["records"][0]["total"]) == 178_000
 
     # purge: gone from show and search

@@ -88,9 +88,7 @@ class _Parser:
         self._ws()
         for w in words:
             end = self.i + len(w)
-            if self.s.startswith(w, self.i) and (
-                not w.isalpha() or end >= len(self.s) or self.s[end] in " \t\n()"
-            ):
+            if self.s.startswith(w, self.i) and (not w.isalpha() or end >= len(self.s) or self.s[end] in " \t\n()"):
                 self.i = end
                 return w
         return None
@@ -233,9 +231,7 @@ def _match_term(doc: dict[str, Any], field: str | None, value: Any, kind: str) -
                 )
             else:
                 v, lo_, hi_ = str(v), (None if lo == "*" else lo), (None if hi == "*" else hi)
-            if (lo_ is None or v > lo_ or (lo_inc and v == lo_)) and (
-                hi_ is None or v < hi_ or (hi_inc and v == hi_)
-            ):
+            if (lo_ is None or v > lo_ or (lo_inc and v == lo_)) and (hi_ is None or v < hi_ or (hi_inc and v == hi_)):
                 return True
         return False
     if kind == "wild" and value == "*":
@@ -248,9 +244,7 @@ def _match_term(doc: dict[str, Any], field: str | None, value: Any, kind: str) -
     if kind == "wild":
         pat = value.lower()
         return any(
-            fnmatch.fnmatchcase(s.lower(), pat)
-            or any(fnmatch.fnmatchcase(t, pat) for t in _tokens(s))
-            for s in strs
+            fnmatch.fnmatchcase(s.lower(), pat) or any(fnmatch.fnmatchcase(t, pat) for t in _tokens(s)) for s in strs
         )
     q = [_stem(t) for t in _tokens(value)]
     return bool(q) and any(_phrase_in(q, [_stem(t) for t in _tokens(s)]) for s in strs)
@@ -342,9 +336,7 @@ def _documents() -> list[dict[str, Any]]:
 
 def _package_dicts(doc: dict[str, Any]) -> dict[str, str]:
     if "_dicts" not in doc:
-        plain, validated = logic.package_show_default_and_custom_schemas(
-            {"session": model.Session}, doc["id"]
-        )
+        plain, validated = logic.package_show_default_and_custom_schemas({"session": model.Session}, doc["id"])
         doc["_dicts"] = {
             "data_dict": json.dumps(plain, default=str),
             "validated_data_dict": json.dumps(validated, cls=MissingNullEncoder),
@@ -408,8 +400,7 @@ def run(
     docs = [
         d
         for d in _documents()
-        if (allowed is None or allowed.intersection(d["permission_labels"]))
-        and all(_match(t, d) for t in trees)
+        if (allowed is None or allowed.intersection(d["permission_labels"])) and all(_match(t, d) for t in trees)
     ]
     _sort(docs, query.get("sort") or config.get("ckan.search.default_package_sort"))
 
@@ -425,13 +416,9 @@ def run(
         for field in fields:
             counts: dict[str, int] = {}
             for d in docs:
-                for v in {
-                    str(x).lower() if isinstance(x, bool) else str(x) for x in _values(d, field)
-                }:
+                for v in {str(x).lower() if isinstance(x, bool) else str(x) for x in _values(d, field)}:
                     counts[v] = counts.get(v, 0) + 1
-            items = sorted(
-                (kv for kv in counts.items() if kv[1] >= mincount), key=lambda kv: (-kv[1], kv[0])
-            )
+            items = sorted((kv for kv in counts.items() if kv[1] >= mincount), key=lambda kv: (-kv[1], kv[0]))
             self.facets[field] = dict(items if limit < 0 else items[:limit])
 
     start, rows = int(query.get("start", 0) or 0), int(query.get("rows", 10))
@@ -448,9 +435,7 @@ def run(
                 for k in wanted
                 if k in d or k.endswith("data_dict")
             }
-            out["extras"] = {
-                k[len("extras_") :]: out.pop(k) for k in list(out) if k.startswith("extras_")
-            }
+            out["extras"] = {k[len("extras_") :]: out.pop(k) for k in list(out) if k.startswith("extras_")}
             self.results.append(out)
     return {"results": self.results, "count": self.count}
 
