@@ -26,7 +26,9 @@ install: $(VENV)/.synced ## create .venv from the lock file
 run: install ## publish every bundled dataset (local catalog, or CKAN when CKAN_URL is set)
 	$(VENV)/bin/opendata publish --all
 
-test: install ## run the whole suite (starts the CKAN test portal when it is not running)
+test: install ## lint, then the whole suite (starts the CKAN test portal when it is not running)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy opendata publish flows
 	bash scripts/ckan-up.sh
 	$(VENV)/bin/pytest
 
