@@ -12,7 +12,7 @@ from source_fakes import FAST, kolada_item, kolada_page, kpi_meta, silent_server
 from werkzeug import Response
 
 from opendata.archive import Archive
-from opendata.errors import SourceError, TransientSourceError
+from opendata.errors import ManifestError, SourceError, TransientSourceError
 from opendata.sources import RawSnapshot
 from opendata.sources.kolada import KoladaSettings, KoladaSource
 
@@ -161,3 +161,21 @@ def test_304_with_the_remembered_validators(httpserver: HTTPServer, tmp_path: Pa
     httpserver.check_assertions()
     assert second.not_modified and second.sha256 == first.sha256 and len(archive.snapshots("source")) == 1
     assert rows_of(s, second) == rows_of(s, first)
+
+
+def test_manifest_checks_ids_and_years(tmp_path: Path) -> None:
+    from opendata.manifest import load_manifest
+
+    root = Path(__file__).resolve().parent.parent / "datasets"
+    folder = tmp_path / "datasets" / "nyckeltal"
+    folder.mkdir(parents=True)
+    (tmp_path / "datasets/_defaults.yaml").write_text(
+        (root / "_defaults.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    text = (root / "nyckeltal/dataset.yaml").read_text(encoding="utf-8")
+    (folder / "dataset.yaml").write_text(text.replace("- N07900", "- N7900"), encoding="utf-8")
+    with pytest.raises(ManifestError, match=r"'source\.kpis': not Kolada KPI ids: N7900"):
+        load_manifest(folder)
+    (folder / "dataset.yaml").write_text(text.replace("last_year: 2023", "last_year: 2018"), encoding="utf-8")
+    with pytest.raises(ManifestError, match=r"give both first_year and last_year \(whole years, first ≤ last\)"):
+        load_manifest(folder)

@@ -1,7 +1,10 @@
-"""``type: skolverket`` against a local server in Skolenhetsregistret v2's documented format."""
+"""``type: skolverket`` against a local server in Skolenhetsregistret v2's documented format, and
+the school Wi-Fi inventory joined to it: an unknown or closed school unit is reported with its row.
+"""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -9,14 +12,18 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 from source_fakes import FAST, school_detail, school_list, silent_server
+from typer.testing import CliRunner
 from werkzeug import Response
 
+from opendata import build
 from opendata.archive import Archive
-from opendata.errors import SourceError, TransientSourceError
+from opendata.errors import SourceError, TransientSourceError, ValidationFailed
+from opendata.manifest import load_manifest
 from opendata.sources.skolverket import SkolverketSettings, SkolverketSource
 
 SOURCE = SkolverketSource()
 LIST = "/v2/school-units"
+INVENTORY_CODES = [f"900128{n}" for n in range(41, 51)]
 
 
 def settings(base: str, **kw: Any) -> SkolverketSettings:
@@ -99,3 +106,85 @@ def test_304_with_the_remembered_validators(httpserver: HTTPServer, tmp_path: Pa
     second = archive.store("join-skolverket", SOURCE.fetch(s, Path("."), archive.latest("join-skolverket")))
     httpserver.check_assertions()
     assert second.not_modified and second.sha256 == first.sha256 and len(archive.snapshots("join-skolverket")) == 1
+
+
+# The join: the bundled school Wi-Fi dataset, with its register read live from the local server.
+
+
+def live_register(project: Path, url: str) -> Path:
+    path = project / "datasets/skolor-wifi/dataset.yaml"
+    text = path.read_text(encoding="utf-8").replace("replay: always", "replay: never")
+    path.write_text(
+        text.replace("      type: skolverket\n", f"      type: skolverket\n      base_url: {url}\n      retries: 0\n")
+    )
+    return project / "datasets/skolor-wifi"
+
+
+def add_rows(project: Path, *rows: str) -> None:
+    path = project / "datasets/skolor-wifi/source/wifi-inventering.csv"
+    path.write_bytes(path.read_bytes() + "".join(f"{r}\r\n" for r in rows).encode("windows-1252"))
+
+
+def test_the_register_supplies_names_addresses_and_coordinates(project: Path, httpserver: HTTPServer) -> None:
+    serve_register(httpserver, INVENTORY_CODES)
+    m = load_manifest(live_register(project, httpserver.url_for("")))
+    raw = build.fetch(m)
+    prepared, report = build.check(m, build.parse(m, raw))
+    assert report.valid, report.to_markdown()
+    first = prepared.table.slice(0, 1).to_pylist()[0]
+    assert first["name"] == "Skola 90012841" and first["visiting_address"] == "Skolgatan 1, 891 33 Örnsköldsvik"
+    assert (first["latitude"], first["longitude"]) == ("63.00", "18.7")
+    assert raw.lookups["skolverket"].snapshot_id  # the register's answers are archived too
+
+
+def test_unknown_and_closed_codes_are_reported_with_their_rows(project: Path, httpserver: HTTPServer) -> None:
+    serve_register(httpserver, INVENTORY_CODES, closed={"90012839": "UPPHORT"})
+    add_rows(project, "90099999;Grundskola;väldimensionerat;5;2024-01-01;", "90012839;Grundskola;saknas;0;2024-01-01;")
+    m = load_manifest(live_register(project, httpserver.url_for("")))
+    _, report = build.check(m, build.parse(m, build.fetch(m)))
+    assert not report.valid
+    found = [(e.rule, e.row, e.column, e.source_column, e.value) for e in report.errors]
+    assert found == [
+        ("lookup-unknown", 12, "school_unit_code", "Skolenhetskod", "90099999"),
+        ("lookup-condition", 13, "school_unit_code", "Skolenhetskod", "90012839"),
+    ]  # and no 'required' errors for the name or coordinates the register could not supply
+    assert "90099999 is not in Skolverkets skolenhetsregister för Örnsköldsvik (2284)" in report.errors[0].message
+    assert "status 'UPPHORT' for 90012839 (accepted: AKTIV)" in report.errors[1].message
+    assert "nothing was published" in report.summary() and "line 12, column 'Skolenhetskod'" in report.summary()
+    markdown = report.to_markdown()
+    assert "| 12 | school_unit_code (Skolenhetskod) | 90099999 | lookup-unknown |" in markdown
+
+
+def test_the_cli_stops_on_an_unknown_code(project: Path, httpserver: HTTPServer) -> None:
+    from opendata.cli import app
+
+    serve_register(httpserver, INVENTORY_CODES)
+    add_rows(project, "90099999;Grundskola;väldimensionerat;5;2024-01-01;")
+    live_register(project, httpserver.url_for(""))
+    result = CliRunner().invoke(app, ["validate", "skolor-wifi"], env={"COLUMNS": "200"})
+    assert result.exit_code == 1, result.output
+    assert "lookup-unknown" in result.output and "90099999" in result.output
+    report = json.loads((project / "build/reports/skolor-wifi/validation-report.json").read_text(encoding="utf-8"))
+    assert report["errors"][0]["row"] == 12 and report["errors"][0]["column"] == "school_unit_code"
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_flow_publishes_nothing_for_an_unknown_code(project: Path, httpserver: HTTPServer) -> None:
+    from flows.publish_dataset import publish_dataset
+
+    serve_register(httpserver, INVENTORY_CODES)
+    add_rows(project, "90099999;Grundskola;väldimensionerat;5;2024-01-01;")
+    live_register(project, httpserver.url_for(""))
+    with pytest.raises(ValidationFailed, match=r"90099999 is not in Skolverkets skolenhetsregister"):
+        publish_dataset("skolor-wifi")
+    assert not (project / "build/catalog/skolor-wifi").exists()
+
+
+def test_a_column_the_register_supplies_must_not_also_come_from_the_file(project: Path, httpserver: HTTPServer) -> None:
+    serve_register(httpserver, INVENTORY_CODES)
+    folder = live_register(project, httpserver.url_for(""))
+    path = folder / "dataset.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  Skolform: school_form\n", "  Skolform: name\n"))
+    m = load_manifest(folder)
+    _, report = build.check(m, build.parse(m, build.fetch(m)))
+    assert any(e.rule == "supplied-column" and e.column == "name" for e in report.errors)
