@@ -43,5 +43,5 @@ ckan-up: ## start the local CKAN 2.12 test portal (writes .ckan/env)
 ckan-down: ## stop what ckan-up started
 	bash scripts/ckan-down.sh
 
-clean: ## remove build outputs
+clean: ## remove build outputs (keeps the raw archive in archive/, see docs/sources.md)
 	rm -rf build

@@ -16,18 +16,25 @@ from flows import tasks
 from flows.settings import build_root, datasets_dir
 from opendata.build import write_report
 from opendata.errors import OpendataError, ValidationFailed
+from opendata.extract import replay_note
 from opendata.manifest import discover, load_manifest
 from publish.base import PublishResult
 from publish.targets import make_target, resolve_name
 
 
 @flow(name="publish-dataset", flow_run_name="publish-{slug}", log_prints=False)
-def publish_dataset(slug: str, target: str = "auto", dry_run: bool = False) -> dict[str, Any]:
-    """Extract, validate, convert and publish one dataset; invalid data stops before any target."""
+def publish_dataset(slug: str, target: str = "auto", dry_run: bool = False, replay: bool = False) -> dict[str, Any]:
+    """Extract, validate, convert and publish one dataset; invalid data stops before any target.
+
+    ``replay`` reads the latest archived raw snapshot instead of the source (see docs/sources.md).
+    """
     logger = get_run_logger()
     manifest = load_manifest(datasets_dir() / slug)
     destination = make_target(target, build_root())
-    raw = tasks.extract(manifest)
+    raw = tasks.extract(manifest, replay=replay)
+    replayed = replay_note(raw)
+    if replayed:
+        logger.warning("%s: %s", slug, replay_note(raw, detailed=True))
     prepared, report = tasks.validate(manifest, raw)
     if not report.valid:
         written = write_report(report, build_root() / "reports" / slug)
@@ -37,17 +44,19 @@ def publish_dataset(slug: str, target: str = "auto", dry_run: bool = False) -> d
     result: PublishResult = tasks.publish(destination, built, _run_id(), dry_run)
     _publish_artifact(result)
     logger.info("%s: %s on %s (%d rows)", slug, result.change, result.target, result.rows)
-    return result.to_dict()
+    return {**result.to_dict(), "replayed": replayed}
 
 
 @flow(name="publish-all", log_prints=False)
-def publish_all(slugs: list[str] | None = None, target: str = "auto", dry_run: bool = False) -> State[Any]:
+def publish_all(
+    slugs: list[str] | None = None, target: str = "auto", dry_run: bool = False, replay: bool = False
+) -> State[Any]:
     """Publish every dataset (or ``slugs``); the run fails, naming the failed ones, if any fail."""
     chosen = slugs or [p.name for p in discover(datasets_dir())]
     resolve_name(target)  # an unknown target fails the whole run before any dataset starts
     outcomes: list[dict[str, Any]] = []
     for slug in chosen:
-        state = publish_dataset(slug, target=target, dry_run=dry_run, return_state=True)
+        state = publish_dataset(slug, target=target, dry_run=dry_run, replay=replay, return_state=True)
         outcomes.append(outcome(slug, state))
     failed = [o["slug"] for o in outcomes if o["status"] in ("invalid", "failed")]
     if failed:
@@ -60,12 +69,13 @@ def outcome(slug: str, state: State[Any]) -> dict[str, Any]:
     if state.is_completed():
         result = state.result()
         assert isinstance(result, dict)
+        notes = ["dry run" if result["dry_run"] else "", result.get("replayed") or ""]
         return {
             "slug": slug,
             "status": result["change"],
             "rows": result["rows"],
             "url": result["url"],
-            "message": "dry run" if result["dry_run"] else "",
+            "message": "; ".join(n for n in notes if n),
         }
     error = state.result(raise_on_failure=False)
     if isinstance(error, ValidationFailed):

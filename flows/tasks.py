@@ -40,9 +40,9 @@ def artifact_key(slug: str, what: str) -> str:
 @task(
     name="extract", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=transient_only, cache_policy=NO_CACHE
 )
-def extract(manifest: Manifest) -> RawSnapshot:
+def extract(manifest: Manifest, replay: bool = False) -> RawSnapshot:
     notify(manifest.slug, "extract")
-    return build.fetch(manifest)
+    return build.fetch(manifest, replay=replay)
 
 
 @task(name="validate", cache_policy=NO_CACHE)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from opendata import __version__
 from opendata.convert import sha256_file, typed_table, write_csv, write_json, write_parquet
-from opendata.errors import ValidationFailed
+from opendata.errors import SourceError, ValidationFailed
+from opendata.extract import extract, replay_note
+from opendata.join import apply_joins, merge_findings, supplied_fields
 from opendata.manifest import Manifest
 from opendata.metadata import datapackage
 from opendata.prepare import PreparedTable, prepare
@@ -59,24 +61,36 @@ class Build:
         return next(f for f in self.files if f.key == key)
 
 
-def fetch(manifest: Manifest) -> RawSnapshot:
-    """The source's bytes; a local path is shown relative to the project, never the machine."""
-    raw = source_for(manifest.source).fetch(manifest.source, manifest.folder)
-    root = manifest.folder.parent.parent
-    if raw.origin.startswith(str(root) + "/"):
-        raw = replace(raw, origin=raw.origin[len(str(root)) + 1 :])
-    return raw
+def fetch(manifest: Manifest, replay: bool = False, record: bool = True) -> RawSnapshot:
+    """The source's bytes (and its lookups'), archived; or, with ``replay``, the archived ones.
+
+    A local path is shown relative to the project, never the machine. ``record=False`` does not
+    archive the source (a candidate file being validated). See opendata.extract.
+    """
+    return extract(manifest, replay=replay, record_source=record)
 
 
 def parse(manifest: Manifest, raw: RawSnapshot) -> ParsedTable:
-    return source_for(manifest.source).parse(manifest.source, raw)
+    """The source as a table of text, with the fields of every ``join`` added."""
+    parsed = source_for(manifest.source).parse(manifest.source, raw)
+    if not manifest.join:
+        return parsed
+    lookups = {}
+    for spec in manifest.join:
+        lookup_raw = raw.lookups.get(spec.name)
+        if lookup_raw is None:
+            raise SourceError(f"{manifest.slug}: the lookup '{spec.name}' was not fetched")
+        lookups[spec.name] = source_for(spec.source).parse(spec.source, lookup_raw)
+    return apply_joins(parsed, manifest.join, lookups, manifest.columns)
 
 
 def check(manifest: Manifest, parsed: ParsedTable) -> tuple[PreparedTable, ValidationReport]:
     """Map the columns and validate; the report is complete whether or not it is valid."""
     schema = load_schema(manifest.schema_path)
     prepared, column_errors = prepare(parsed, manifest, schema)
-    return prepared, validate_table(manifest.slug, prepared, schema, column_errors)
+    report = validate_table(manifest.slug, prepared, schema, column_errors)
+    merge_findings(report, parsed.findings, supplied_fields(manifest.join))
+    return prepared, report
 
 
 def write_report(report: ValidationReport, directory: Path) -> list[Path]:
@@ -112,7 +126,8 @@ def convert(
         _built("table-schema", directory / "schema.json", "JSON", "application/json"),
         _built("validation-report", directory / "validation-report.json", "JSON", "application/json"),
     ]
-    write_json(datapackage(manifest, schema, files, table.num_rows), directory / "datapackage.json")
+    source_metadata = source_for(manifest.source).metadata(manifest.source, raw)
+    write_json(datapackage(manifest, schema, files, table.num_rows, source_metadata), directory / "datapackage.json")
     files.append(_built("datapackage", directory / "datapackage.json", "JSON", "application/json"))
     provenance = {
         "source": report.source,
@@ -120,6 +135,11 @@ def convert(
         "extracted_at": raw.retrieved_at.isoformat(timespec="seconds"),
         "pipeline_version": __version__,
     }
+    if raw.snapshot_id:
+        provenance["archive_snapshot"] = raw.snapshot_id
+    note = replay_note(raw)
+    if note:
+        provenance["replayed"] = note
     return Build(manifest, schema, directory, files, table.num_rows, report, provenance)
 
 

@@ -49,10 +49,11 @@ def list_datasets() -> None:
         except OpendataError as exc:
             table.add_row(folder.name, "", "", "", "", f"[red]{exc}[/red]")
             continue
+        sources = " + ".join([m.source.type, *(j.source.type for j in m.join)])
         table.add_row(
             m.slug,
             m.title.get(m.language),
-            m.source.type,
+            sources,
             m.schedule.cron,
             "yes" if m.sample_data else "no",
             "[green]ok[/green]",
@@ -64,14 +65,23 @@ def list_datasets() -> None:
 def validate(
     slug: str,
     source: Annotated[Path | None, typer.Option(help="validate this file instead of the manifest's source")] = None,
+    replay: Annotated[
+        bool, typer.Option("--replay", help="read the latest archived raw snapshot, not the source")
+    ] = False,
 ) -> None:
     """Validate a dataset against its Table Schema. Exit 0 when valid, 1 when not."""
+    if source is not None and replay:
+        raise _fail("give --source or --replay, not both")
     try:
         manifest = _with_source(load_manifest(_root() / slug), source)
-        raw = build.fetch(manifest)
+        raw = build.fetch(manifest, replay=replay, record=source is None)
         _, report = build.check(manifest, build.parse(manifest, raw))
     except OpendataError as exc:
         raise _fail(str(exc)) from None
+    from opendata.extract import replay_note
+
+    if replay_note(raw):
+        console.print(f"[yellow]{replay_note(raw, detailed=True)}[/yellow]", highlight=False, soft_wrap=True)
     from flows.settings import build_root
 
     written = build.write_report(report, build_root() / "reports" / slug)
@@ -86,6 +96,9 @@ def publish(
     all_: Annotated[bool, typer.Option("--all", help="publish every bundled dataset")] = False,
     target: Annotated[str, typer.Option(help="auto (CKAN when CKAN_URL is set, else local), local or ckan")] = "auto",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would change, write nothing")] = False,
+    replay: Annotated[
+        bool, typer.Option("--replay", help="run from the latest archived raw snapshots, not the sources")
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show Prefect's log lines")] = False,
 ) -> None:
     """Publish one dataset or all of them through the Prefect flows."""
@@ -107,7 +120,11 @@ def publish(
         raise _fail(str(exc)) from None
     if slug and not (_root() / slug / "dataset.yaml").exists():
         raise _fail(f"no dataset '{slug}' (no {_root() / slug / 'dataset.yaml'}); see `opendata list`")
-    console.print(f"Publishing {len(slugs)} dataset(s) to [bold]{resolved}[/bold]" + (" (dry run)" if dry_run else ""))
+    console.print(
+        f"Publishing {len(slugs)} dataset(s) to [bold]{resolved}[/bold]"
+        + (" (dry run)" if dry_run else "")
+        + (" from the raw archive (replay)" if replay else "")
+    )
     with Progress(
         TextColumn("{task.description:<24}"),
         BarColumn(),
@@ -122,7 +139,7 @@ def publish(
                 progress.update(bars[name], completed=STEPS.index(step), step=step)
 
         with listening(on_step):
-            state = publish_all(slugs=slugs, target=target, dry_run=dry_run, return_state=True)
+            state = publish_all(slugs=slugs, target=target, dry_run=dry_run, replay=replay, return_state=True)
         result = state.result(raise_on_failure=False)
         if not isinstance(result, list):  # the flow itself failed before any dataset ran
             raise _fail(f"the run failed: {result}", 1)

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from opendata.errors import ManifestError
+from opendata.join import JoinSpec
 from opendata.manifest_errors import format_validation_error
 from opendata.sources import SourceSettings
 
@@ -166,6 +167,12 @@ class Manifest(Strict):
     sample_data: bool = False
     attribution: str | None = None
     source: SourceSettings
+    join: list[JoinSpec] = Field(default_factory=list, description="lookups joined to the rows (opendata.join)")
+    replay: Literal["never", "fallback", "always"] = Field(
+        default="never",
+        description="for network sources: never replay the archive, replay it when the source is "
+        "unreachable (fallback), or always (see docs/sources.md)",
+    )
     table_schema: str | None = Field(default=None, alias="schema")
     columns: dict[str, str] = Field(default_factory=dict)
     constants: dict[str, str] = Field(
@@ -185,6 +192,9 @@ class Manifest(Strict):
         targets = list(self.columns.values())
         if len(set(targets)) != len(targets):
             raise ValueError("'columns' maps two source columns to the same field")
+        names = [j.name for j in self.join]
+        if len(set(names)) != len(names):
+            raise ValueError("two entries of 'join' have the same name")
         return self
 
     @property

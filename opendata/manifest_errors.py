@@ -29,6 +29,8 @@ def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] |
 def _unwrap(annotation: Any, tag: Any) -> Any:
     """Strip Optional/Annotated/Union, choosing the union member whose ``type`` is ``tag``."""
     origin = typing.get_origin(annotation)
+    if origin is list and isinstance(tag, int):
+        return typing.get_args(annotation)[0]
     if origin is typing.Annotated:
         return _unwrap(typing.get_args(annotation)[0], tag)
     if origin in (typing.Union, types.UnionType):

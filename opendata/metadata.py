@@ -16,7 +16,13 @@ if TYPE_CHECKING:
     from opendata.build import BuiltFile
 
 
-def datapackage(manifest: Manifest, schema: TableSchema, files: list[BuiltFile], row_count: int) -> dict[str, Any]:
+def datapackage(
+    manifest: Manifest,
+    schema: TableSchema,
+    files: list[BuiltFile],
+    row_count: int,
+    source_metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     lang = manifest.language
     by_key = {f.key: f for f in files}
     description = manifest.description.get(lang)
@@ -60,6 +66,10 @@ def datapackage(manifest: Manifest, schema: TableSchema, files: list[BuiltFile],
     }
     if manifest.attribution:
         package["attribution"] = manifest.attribution
+    if source_metadata:
+        # What the source says about its data (e.g. Kolada's KPI titles and descriptions):
+        # the data dictionary behind a code column such as ``kpi``.
+        package["source_metadata"] = source_metadata
     if manifest.temporal:
         package["temporal"] = manifest.temporal.model_dump(mode="json", exclude_none=True)
     return package

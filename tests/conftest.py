@@ -38,3 +38,11 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("OPENDATA_BUILD", raising=False)
     monkeypatch.delenv("CKAN_URL", raising=False)
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def private_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Runs archive their raw snapshots (opendata.archive): in tests, under the test's tmp_path,
+    never in the checkout's archive/ (for ``project``, that is the copy's own archive/)."""
+    monkeypatch.setenv("OPENDATA_ARCHIVE", str(tmp_path / "archive"))
+    return tmp_path / "archive"

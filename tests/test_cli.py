@@ -29,10 +29,10 @@ def test_validate_valid_dataset_exits_0(project: Path) -> None:
 def test_validate_invalid_source_exits_1_and_prints_the_errors(project: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     original = (project / "datasets/skolor-wifi/source/wifi-inventering.csv").read_bytes()
-    bad.write_bytes(original.replace(b"63,2909", b"93,2909"))
+    bad.write_bytes(original.replace(b";46;", b";-46;"))
     result = runner.invoke(app, ["validate", "skolor-wifi", "--source", str(bad)], env={"COLUMNS": "200"})
     assert result.exit_code == 1
-    assert "Latitud" in result.output and "93,2909" in result.output and "must be at most 69.1" in result.output
+    assert "Antal accesspunkter" in result.output and "-46" in result.output and "must be at least 0" in result.output
     assert "Traceback" not in result.output
 
 

@@ -11,16 +11,24 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from opendata.errors import SourceError
-from opendata.sources.base import ParsedTable, RawSnapshot, Source, SourceSettingsBase
+from opendata.sources.base import ParsedTable, RawPart, RawSnapshot, Source, SourceSettingsBase
 from opendata.sources.csv_file import CsvSettings, CsvSource
 from opendata.sources.excel import ExcelSettings, ExcelSource
+from opendata.sources.http import HttpSettings, HttpSource
+from opendata.sources.kolada import KoladaSettings, KoladaSource
+from opendata.sources.skolverket import SkolverketSettings, SkolverketSource
 
 REGISTRY: dict[str, Source[Any]] = {
     "csv": CsvSource(),
     "excel": ExcelSource(),
+    "http": HttpSource(),
+    "kolada": KoladaSource(),
+    "skolverket": SkolverketSource(),
 }
 
-SourceSettings = Annotated[CsvSettings | ExcelSettings, Field(discriminator="type")]
+SourceSettings = Annotated[
+    CsvSettings | ExcelSettings | HttpSettings | KoladaSettings | SkolverketSettings, Field(discriminator="type")
+]
 
 
 def source_for(settings: SourceSettingsBase) -> Source[Any]:
@@ -30,4 +38,4 @@ def source_for(settings: SourceSettingsBase) -> Source[Any]:
         raise SourceError(f"no source module for type '{settings.type}'") from None
 
 
-__all__ = ["REGISTRY", "ParsedTable", "RawSnapshot", "Source", "SourceSettings", "source_for"]
+__all__ = ["REGISTRY", "ParsedTable", "RawPart", "RawSnapshot", "Source", "SourceSettings", "source_for"]

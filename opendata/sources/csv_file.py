@@ -45,7 +45,7 @@ class CsvSettings(SourceSettingsBase):
 class CsvSource(Source[CsvSettings]):
     settings_model = CsvSettings
 
-    def fetch(self, settings: CsvSettings, base_dir: Path) -> RawSnapshot:
+    def fetch(self, settings: CsvSettings, base_dir: Path, previous: RawSnapshot | None = None) -> RawSnapshot:
         return read_local(base_dir / settings.path, "text/csv")
 
     def parse(self, settings: CsvSettings, raw: RawSnapshot) -> ParsedTable:

@@ -1,0 +1,185 @@
+"""Kolada key figures (``type: kolada``): municipal KPIs over the REST/JSON API v3.
+
+``/data/kpi/{ids}/municipality/{id}/year/{years}`` answers one item per KPI and year with
+a value per gender (T total, K women, M men; a value may be null). Answers are paged:
+the next page is named by ``next_page`` or ``next_url`` (clients have seen both; either is
+followed). KPI ids and years are sent in batches (at most 25 of each per request). The KPI
+titles and descriptions (``/kpi/{ids}``) become a ``kpi_title`` column and the source's
+metadata, for the data dictionary. Attribution ("Källa: Kolada") belongs in the manifest.
+
+The table keeps Kolada's own names (kpi, municipality, period, gender, value, count,
+status); the manifest's ``columns`` maps them to the schema.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from pydantic import Field, field_validator, model_validator
+
+from opendata.errors import SourceError
+from opendata.sources.base import ParsedTable, RawPart, RawSnapshot, Source, text_table
+from opendata.sources.http import json_text
+from opendata.sources.network import HttpClient, NetworkSettings, load_json, snapshot_of
+
+KOLADA_V3 = "https://api.kolada.se/v3"
+Gender = Literal["T", "K", "M"]
+GENDERS: tuple[Gender, ...] = ("T", "K", "M")
+COLUMNS = ["kpi", "kpi_title", "municipality", "period", "gender", "value", "count", "status"]
+MAX_BATCH = 25
+
+
+class KoladaSettings(NetworkSettings):
+    type: Literal["kolada"]
+    base_url: str = Field(default=KOLADA_V3, pattern=r"^https?://", description="the API root (v3)")
+    kpis: list[str] = Field(min_length=1, description="KPI ids, e.g. N07900")
+    municipality: str = Field(pattern=r"^\d{4}$", description="Kolada's municipality id, e.g. 2284")
+    years: list[int] = Field(min_length=1, description="the years, e.g. [2019, 2020] (see first_year/last_year)")
+    genders: list[Gender] = Field(default_factory=lambda: list(GENDERS))
+    batch_size: int = Field(default=MAX_BATCH, ge=1, le=MAX_BATCH, description="ids (and years) per request")
+    per_page: int = Field(default=5000, ge=1, le=5000)
+    max_pages: int = Field(default=1000, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _year_range(cls, data: Any) -> Any:
+        """``first_year``/``last_year`` is easier to keep up to date than a list of years."""
+        if isinstance(data, dict) and ("first_year" in data or "last_year" in data) and "years" not in data:
+            data = dict(data)
+            first, last = data.pop("first_year", None), data.pop("last_year", None)
+            if not isinstance(first, int) or not isinstance(last, int) or last < first:
+                raise ValueError("give both first_year and last_year (whole years, first ≤ last)")
+            data["years"] = list(range(first, last + 1))
+        return data
+
+    @field_validator("kpis")
+    @classmethod
+    def _kpi_ids(cls, value: list[str]) -> list[str]:
+        bad = [k for k in value if not re.fullmatch(r"[A-Z]\d{5}", k)]
+        if bad:
+            raise ValueError(f"not Kolada KPI ids: {', '.join(bad)} (expected e.g. N07900)")
+        if len(set(value)) != len(value):
+            raise ValueError("a KPI id is listed twice")
+        return value
+
+
+class KoladaSource(Source[KoladaSettings]):
+    settings_model = KoladaSettings
+    needs_network = True
+
+    def fetch(self, settings: KoladaSettings, base_dir: Path, previous: RawSnapshot | None = None) -> RawSnapshot:
+        base = settings.base_url.rstrip("/")
+        parts: list[RawPart] = []
+        with HttpClient(settings, previous) as client:
+            for ids in _batches(settings.kpis, settings.batch_size):
+                parts += _pages(client, f"{base}/kpi/{','.join(ids)}", "kpi", len(parts), settings.max_pages)
+                for years in _batches([str(y) for y in settings.years], settings.batch_size):
+                    url = (
+                        f"{base}/data/kpi/{','.join(ids)}/municipality/{settings.municipality}"
+                        f"/year/{','.join(years)}?per_page={settings.per_page}"
+                    )
+                    parts += _pages(client, url, "data", len(parts), settings.max_pages)
+        return snapshot_of(
+            parts, f"{base}/data/kpi/{','.join(settings.kpis)}/municipality/{settings.municipality}", previous
+        )
+
+    def parse(self, settings: KoladaSettings, raw: RawSnapshot) -> ParsedTable:
+        titles = {k["id"]: k for k in self._kpis(raw)}
+        rows: list[tuple[tuple[Any, ...], list[str]]] = []
+        order = {k: i for i, k in enumerate(settings.kpis)}
+        for part in raw.parts:
+            if _kind(part) != "data":
+                continue
+            for item in _values(load_json(part), part.url):
+                kpi = str(item.get("kpi", ""))
+                for v in item.get("values") or []:
+                    gender = str(v.get("gender", ""))
+                    if gender not in settings.genders:
+                        continue
+                    key = (
+                        order.get(kpi, len(order)),
+                        kpi,
+                        str(item.get("period", "")),
+                        GENDERS.index(gender) if gender in GENDERS else 9,
+                    )
+                    title = str(titles.get(kpi, {}).get("title", ""))
+                    cells = [kpi, title, str(item.get("municipality", "")), str(item.get("period", "")), gender]
+                    cells += [json_text(v.get("value")), json_text(v.get("count")), json_text(v.get("status"))]
+                    rows.append((key, cells))
+        if not rows:
+            raise SourceError(
+                f"{raw.origin}: Kolada answered no values for KPI(s) {', '.join(settings.kpis)} in "
+                f"{settings.municipality}, years {settings.years[0]}–{settings.years[-1]}; check the KPI ids "
+                "and years at kolada.se (new figures are published some months after the year)"
+            )
+        rows.sort(key=lambda r: r[0])
+        return ParsedTable(text_table(COLUMNS, [r[1] for r in rows]), raw.origin, 1, "record")
+
+    def metadata(self, settings: KoladaSettings, raw: RawSnapshot) -> dict[str, Any]:
+        """Each KPI's title and description as Kolada writes them, for the data dictionary."""
+        wanted = set(settings.kpis)
+        kpis = [
+            {
+                "id": k["id"],
+                "title": k.get("title", ""),
+                "description": " ".join(str(k.get("description", "")).split()),
+                **{key: k[key] for key in ("operating_area", "auspice", "auspices", "publication_date") if k.get(key)},
+            }
+            for k in self._kpis(raw)
+            if k.get("id") in wanted
+        ]
+        kpis.sort(key=lambda k: settings.kpis.index(k["id"]))
+        return {"kolada": {"municipality": settings.municipality, "kpis": kpis}}
+
+    def _kpis(self, raw: RawSnapshot) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for part in raw.parts:
+            if _kind(part) == "kpi":
+                found += [k for k in _values(load_json(part), part.url) if isinstance(k.get("id"), str)]
+        return found
+
+
+def _pages(client: HttpClient, url: str, kind: str, start: int, max_pages: int) -> Iterator[RawPart]:
+    """Every page of one request, following ``next_page`` or ``next_url``."""
+    seen: set[str] = set()
+    next_url: str | None = url
+    while next_url:
+        if next_url in seen or len(seen) >= max_pages:
+            raise SourceError(f"{url}: the pages do not end (a next page repeats, or more than {max_pages})")
+        seen.add(next_url)
+        part, data = client.get_json(next_url, f"{start + len(seen):03d}-{kind}.json")
+        _values(data, part.url)  # fail early on an answer of the wrong shape
+        yield part
+        next_url = _next(data, next_url)
+
+
+def _next(data: dict[str, Any], url: str) -> str | None:
+    """The next page: a URL (absolute or relative) or a page number, under either name."""
+    target = data.get("next_page") or data.get("next_url")
+    if target in (None, "", False):
+        return None
+    if isinstance(target, int) or (isinstance(target, str) and target.isdigit()):
+        parts = urlsplit(url)
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "page"] + [("page", str(target))]
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, safe=","), ""))
+    return urljoin(url, str(target))
+
+
+def _values(data: Any, url: str) -> list[dict[str, Any]]:
+    values = data.get("values", data.get("results")) if isinstance(data, dict) else None
+    if not isinstance(values, list):
+        raise SourceError(f"{url}: expected Kolada's JSON with a list under 'values'; the answer has another shape")
+    return [v for v in values if isinstance(v, dict)]
+
+
+def _kind(part: RawPart) -> str:
+    return part.name.rsplit("-", 1)[-1].removesuffix(".json")
+
+
+def _batches(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,105 @@
+"""Answers in each service's documented format, and the helpers the network-source tests share.
+
+Kolada API v3: ``{"values": [{"kpi", "municipality", "period", "values": [{"gender", "value",
+"count", "status"}]}], "count", "next_page"}``; ``/kpi/{ids}``: ``{"values": [{"id", "title",
+"description", ...}]}``. Skolverket's Skolenhetsregistret v2: list ``{"meta", "data": {"type":
+"schoolunit", "attributes": [{"schoolUnitCode", "name", "status"}]}}``, details ``{"meta",
+"links", "data": {"type", "schoolUnitCode", "attributes": {"displayName", "status",
+"addresses": [{"type": "BESOKSADRESS", ..., "geoCoordinates": {"latitude", "longitude"}}],
+...}}}``.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+FAST = {"timeout": 0.5, "retries": 2, "backoff": 0, "retry_after_max": 2}  # retries without waiting
+
+
+def kpi_meta(*ids: str) -> dict[str, Any]:
+    return {
+        "values": [
+            {
+                "id": i,
+                "title": f"Titel för {i}, andel (%)",
+                "description": f"Beskrivning av {i}.",
+                "operating_area": "Test",
+            }
+            for i in ids
+        ],
+        "count": len(ids),
+    }
+
+
+def kolada_item(kpi: str, year: int, **by_gender: float | None) -> dict[str, Any]:
+    values = [{"gender": g, "value": v, "count": 1, "status": ""} for g, v in (by_gender or {"T": 50.0}).items()]
+    return {"kpi": kpi, "municipality": "2284", "period": year, "values": values}
+
+
+def kolada_page(items: list[dict[str, Any]], **more: Any) -> dict[str, Any]:
+    return {"values": items, "count": len(items), **more}
+
+
+def school_list(*units: tuple[str, str, str]) -> dict[str, Any]:
+    """units: (code, name, status)."""
+    return {
+        "meta": {"extractDate": "2026-11-25T06:00:00.00+01:00"},
+        "data": {
+            "type": "schoolunit",
+            "attributes": [{"schoolUnitCode": c, "name": n, "status": s} for c, n, s in units],
+        },
+    }
+
+
+def school_detail(
+    code: str, name: str, street: str = "Skolgatan 1", lat: str = "63.29", lon: str = "18.71"
+) -> dict[str, Any]:
+    return {
+        "meta": {"extractDate": "2026-11-25T06:00:00.00+01:00", "created": "2015-01-01", "modified": "2024-01-01"},
+        "links": {"href": f"https://api.skolverket.se/skolenhetsregistret/v2/school-units/{code}", "rel": "self"},
+        "data": {
+            "type": "schoolunit",
+            "schoolUnitCode": code,
+            "attributes": {
+                "displayName": name,
+                "status": "AKTIV",
+                "addresses": [
+                    {
+                        "type": "BESOKSADRESS",
+                        "streetAddress": street,
+                        "postalCode": "891 33",
+                        "locality": "Örnsköldsvik",
+                        "geoCoordinates": {"latitude": lat, "longitude": lon},
+                    },
+                    {
+                        "type": "POSTADRESS",
+                        "streetAddress": "Box 1",
+                        "postalCode": "891 88",
+                        "locality": "Örnsköldsvik",
+                    },
+                ],
+                "municipalityCode": "2284",
+                "schoolTypes": ["GR"],
+            },
+        },
+    }
+
+
+@contextmanager
+def silent_server() -> Iterator[str]:
+    """A URL whose server accepts the connection and never answers (a timeout)."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+
+
+def closed_port_url() -> str:
+    """A URL nothing listens on (connection refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"

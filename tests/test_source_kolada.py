@@ -1,0 +1,181 @@
+"""``type: kolada`` against a local server answering in Kolada API v3's documented format."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Response
+
+from opendata.archive import Archive
+from opendata.errors import ManifestError, SourceError, TransientSourceError
+from opendata.sources import RawSnapshot
+from opendata.sources.kolada import KoladaSettings, KoladaSource
+from tests.source_fakes import FAST, kolada_item, kolada_page, kpi_meta, silent_server
+
+SOURCE = KoladaSource()
+DATA = "/v3/data/kpi/N07900,N15814/municipality/2284/year/2022,2023"
+
+
+def settings(base: str, **kw: Any) -> KoladaSettings:
+    values = {"type": "kolada", "base_url": base, "kpis": ["N07900", "N15814"], "municipality": "2284"}
+    return KoladaSettings.model_validate({**values, "first_year": 2022, "last_year": 2023, **FAST, **kw})
+
+
+def serve_meta(httpserver: HTTPServer, ids: str = "N07900,N15814") -> None:
+    httpserver.expect_request(f"/v3/kpi/{ids}").respond_with_json(kpi_meta(*ids.split(",")))
+
+
+def rows_of(s: KoladaSettings, raw: RawSnapshot) -> list[dict[str, str]]:
+    return SOURCE.parse(s, raw).table.to_pylist()
+
+
+def test_values_per_kpi_year_and_gender_with_titles(httpserver: HTTPServer) -> None:
+    serve_meta(httpserver)
+    items = [
+        kolada_item("N15814", 2023, T=80.4, K=None, M=79.0),
+        kolada_item("N07900", 2023, T=97.1),
+        kolada_item("N07900", 2022, T=96.5),
+    ]
+    httpserver.expect_request(DATA, query_string="per_page=5000").respond_with_json(kolada_page(items))
+    s = settings(httpserver.url_for("/v3"))
+    raw = SOURCE.fetch(s, Path("."))
+    rows = rows_of(s, raw)
+    assert [(r["kpi"], r["period"], r["gender"], r["value"]) for r in rows] == [
+        ("N07900", "2022", "T", "96.5"),
+        ("N07900", "2023", "T", "97.1"),
+        ("N15814", "2023", "T", "80.4"),
+        ("N15814", "2023", "K", ""),  # null value: kept, empty
+        ("N15814", "2023", "M", "79"),
+    ]
+    assert rows[0]["kpi_title"] == "Titel för N07900, andel (%)" and rows[0]["municipality"] == "2284"
+    kpis = SOURCE.metadata(s, raw)["kolada"]["kpis"]
+    assert [(k["id"], k["description"]) for k in kpis] == [
+        ("N07900", "Beskrivning av N07900."),
+        ("N15814", "Beskrivning av N15814."),
+    ]
+
+
+def test_follows_next_page_and_next_url(httpserver: HTTPServer) -> None:
+    serve_meta(httpserver)
+    second = httpserver.url_for(DATA) + "?per_page=5000&page=2"
+    httpserver.expect_request(DATA, query_string="per_page=5000").respond_with_json(
+        kolada_page([kolada_item("N07900", 2022)], next_page=second)
+    )
+    httpserver.expect_request(DATA, query_string="per_page=5000&page=2").respond_with_json(
+        kolada_page([kolada_item("N07900", 2023)], next_url=f"{DATA}?per_page=5000&page=3")  # relative
+    )
+    httpserver.expect_request(DATA, query_string="per_page=5000&page=3").respond_with_json(
+        kolada_page([kolada_item("N15814", 2023)], next_page=None)
+    )
+    s = settings(httpserver.url_for("/v3"))
+    raw = SOURCE.fetch(s, Path("."))
+    assert [p.name for p in raw.parts] == ["001-kpi.json", "002-data.json", "003-data.json", "004-data.json"]
+    assert [(r["kpi"], r["period"]) for r in rows_of(s, raw)] == [
+        ("N07900", "2022"),
+        ("N07900", "2023"),
+        ("N15814", "2023"),
+    ]
+
+
+def test_kpis_and_years_are_sent_in_batches(httpserver: HTTPServer) -> None:
+    for ids in ("N07900,N15814", "N15504"):
+        serve_meta(httpserver, ids)
+        for years in ("2022,2023", "2024"):
+            path = f"/v3/data/kpi/{ids}/municipality/2284/year/{years}"
+            item = kolada_item(ids.split(",")[0], int(years[:4]))
+            httpserver.expect_request(path).respond_with_json(kolada_page([item]))
+    s = settings(httpserver.url_for("/v3"), kpis=["N07900", "N15814", "N15504"], last_year=2024, batch_size=2)
+    raw = SOURCE.fetch(s, Path("."))
+    assert len(raw.parts) == 6 and len(rows_of(s, raw)) == 4
+
+
+def test_a_timeout_is_transient() -> None:
+    with (
+        silent_server() as url,
+        pytest.raises(TransientSourceError, match=r"/kpi/N07900,N15814: no answer within 0\.2 s"),
+    ):
+        SOURCE.fetch(settings(f"{url}/v3", timeout=0.2, retries=1), Path("."))
+
+
+def test_500_then_success(httpserver: HTTPServer) -> None:
+    serve_meta(httpserver)
+    httpserver.expect_oneshot_request(DATA).respond_with_data("error", status=500)
+    httpserver.expect_oneshot_request(DATA).respond_with_json(kolada_page([kolada_item("N07900", 2023)]))
+    s = settings(httpserver.url_for("/v3"))
+    assert len(rows_of(s, SOURCE.fetch(s, Path(".")))) == 1
+
+
+def test_429_with_retry_after(httpserver: HTTPServer) -> None:
+    serve_meta(httpserver)
+    httpserver.expect_oneshot_request(DATA).respond_with_data("", status=429, headers={"Retry-After": "1"})
+    httpserver.expect_oneshot_request(DATA).respond_with_json(kolada_page([kolada_item("N07900", 2023)]))
+    started = time.monotonic()
+    s = settings(httpserver.url_for("/v3"))
+    assert len(rows_of(s, SOURCE.fetch(s, Path(".")))) == 1
+    assert time.monotonic() - started >= 0.9
+
+
+def test_malformed_json(httpserver: HTTPServer) -> None:
+    serve_meta(httpserver)
+    httpserver.expect_request(DATA).respond_with_data('{"values": [', content_type="application/json")
+    with pytest.raises(SourceError, match=r"/year/2022,2023\?per_page=5000: the answer is not valid JSON"):
+        SOURCE.fetch(settings(httpserver.url_for("/v3")), Path("."))
+
+
+def test_an_answer_of_another_shape(httpserver: HTTPServer) -> None:
+    serve_meta(httpserver)
+    httpserver.expect_request(DATA).respond_with_json({"error": "Unknown KPI"})
+    with pytest.raises(SourceError, match="expected Kolada's JSON with a list under 'values'"):
+        SOURCE.fetch(settings(httpserver.url_for("/v3")), Path("."))
+
+
+def test_an_empty_result_says_what_to_check(httpserver: HTTPServer) -> None:
+    serve_meta(httpserver)
+    httpserver.expect_request(DATA).respond_with_json(kolada_page([]))
+    s = settings(httpserver.url_for("/v3"))
+    raw = SOURCE.fetch(s, Path("."))
+    with pytest.raises(
+        SourceError, match=r"Kolada answered no values for KPI\(s\) N07900, N15814 in 2284, years 2022–2023"
+    ):
+        SOURCE.parse(s, raw)
+
+
+def test_304_with_the_remembered_validators(httpserver: HTTPServer, tmp_path: Path) -> None:
+    etag = {"ETag": '"page-1"'}
+    httpserver.expect_ordered_request("/v3/kpi/N07900,N15814").respond_with_json(
+        kpi_meta("N07900", "N15814"), headers=etag
+    )
+    httpserver.expect_ordered_request(DATA).respond_with_json(kolada_page([kolada_item("N07900", 2023)]), headers=etag)
+    not_modified = Response(status=304)
+    httpserver.expect_ordered_request(
+        "/v3/kpi/N07900,N15814", headers={"If-None-Match": '"page-1"'}
+    ).respond_with_response(not_modified)
+    httpserver.expect_ordered_request(DATA, headers={"If-None-Match": '"page-1"'}).respond_with_response(not_modified)
+    archive, s = Archive(tmp_path), settings(httpserver.url_for("/v3"))
+    first = archive.store("source", SOURCE.fetch(s, Path("."), archive.latest("source")))
+    second = archive.store("source", SOURCE.fetch(s, Path("."), archive.latest("source")))
+    httpserver.check_assertions()
+    assert second.not_modified and second.sha256 == first.sha256 and len(archive.snapshots("source")) == 1
+    assert rows_of(s, second) == rows_of(s, first)
+
+
+def test_manifest_checks_ids_and_years(tmp_path: Path) -> None:
+    from opendata.manifest import load_manifest
+
+    root = Path(__file__).resolve().parent.parent / "datasets"
+    folder = tmp_path / "datasets" / "nyckeltal"
+    folder.mkdir(parents=True)
+    (tmp_path / "datasets/_defaults.yaml").write_text(
+        (root / "_defaults.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    text = (root / "nyckeltal/dataset.yaml").read_text(encoding="utf-8")
+    (folder / "dataset.yaml").write_text(text.replace("- N07900", "- N7900"), encoding="utf-8")
+    with pytest.raises(ManifestError, match=r"'source\.kpis': not Kolada KPI ids: N7900"):
+        load_manifest(folder)
+    (folder / "dataset.yaml").write_text(text.replace("last_year: 2023", "last_year: 2018"), encoding="utf-8")
+    with pytest.raises(ManifestError, match=r"give both first_year and last_year \(whole years, first ≤ last\)"):
+        load_manifest(folder)
