@@ -9,6 +9,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows import artifacts
+from flows.limits import portal_slot
 from flows.progress import notify
 from opendata import build
 from opendata.build import Build
@@ -73,6 +74,7 @@ def convert(
 @task(name="publish", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=transient_only, cache_policy=NO_CACHE)
 def publish(target: Target, built: Build, run_id: str | None, dry_run: bool) -> PublishResult:
     notify(built.manifest.slug, "publish")
-    result = target.publish(built, run_id=run_id, dry_run=dry_run)
+    with portal_slot(target):
+        result = target.publish(built, run_id=run_id, dry_run=dry_run)
     artifacts.published_table(result)
     return result
