@@ -23,6 +23,10 @@ DATASET_ENTRYPOINT = "flows/publish_dataset.py:publish_dataset"
 ALL_ENTRYPOINT = "flows/publish_dataset.py:publish_all"
 ALL_NAME = "all"
 TAGS = ["opendata"]
+# Per-deployment overrides of the work pool's job template. Empty for the local process
+# pool; on a Docker or Kubernetes pool e.g. {"image": "registry.example/opendata:{{ $IMAGE_TAG }}"}
+# ({{ $VAR }} is filled in by `prefect deploy` from its environment). See docs/operations.md.
+JOB_VARIABLES: dict[str, Any] = {}
 
 HEADER = """\
 # Prefect deployments: one per dataset (flow publish-dataset), one for all (flow publish-all).
@@ -52,7 +56,7 @@ def dataset_deployment(manifest: Manifest) -> dict[str, Any]:
         "parameters": {"slug": manifest.slug},
         "tags": [*TAGS, manifest.slug, manifest.frequency.lower()],
         "schedules": [{"cron": manifest.schedule.cron, "timezone": manifest.schedule.timezone, "active": True}],
-        "work_pool": {"name": WORK_POOL, "job_variables": {}},
+        "work_pool": {"name": WORK_POOL, "job_variables": dict(JOB_VARIABLES)},
     }
 
 
@@ -65,7 +69,7 @@ def all_deployment() -> dict[str, Any]:
         "parameters": {},
         "tags": [*TAGS, ALL_NAME],
         "schedules": [],
-        "work_pool": {"name": WORK_POOL, "job_variables": {}},
+        "work_pool": {"name": WORK_POOL, "job_variables": dict(JOB_VARIABLES)},
     }
 
 
