@@ -34,9 +34,9 @@ HEADER = """\
 # hand; change the manifest's `schedule:` and regenerate. `opendata deployments --check`
 # (run in the tests) fails when this file and the manifests disagree.
 #
-# The pull step moves the flow run into the project folder, read from OPENDATA_HOME on the
-# worker when the run starts (not when deploying), so the same file works on a laptop, a
-# server or in a container image. See docs/operations.md.
+# The pull step moves each flow run into the project folder named by OPENDATA_HOME where the
+# run starts (a laptop, a server, a container image), as long as `prefect deploy` runs with
+# OPENDATA_HOME unset, as scripts/serve.sh does. See docs/operations.md.
 """
 
 # `{{ $NAME }}` is Prefect's environment-variable placeholder; it is resolved by the step.

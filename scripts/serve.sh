@@ -81,7 +81,7 @@ up() {
     exit 1
   fi
   register
-  OPENDATA_HOME="$ROOT" start worker prefect worker start --pool "$POOL" --name "opendata-$(hostname -s)"
+  OPENDATA_HOME="$ROOT" start worker prefect worker start --pool "$POOL" --name "opendata-${HOSTNAME:-local}"
   say ""
   say "Prefect UI:      http://$HOST:$PORT  (Deployments, Runs, Artifacts)"
   say "Run one now:     PREFECT_API_URL=$LOCAL_API prefect deployment run 'publish-dataset/bredband'"
