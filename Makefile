@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: help install run test lint ckan-up ckan-down serve bench clean
+.PHONY: help install run test lint ckan-up ckan-down serve serve-down bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,12 @@ ckan-up: ## start the local CKAN 2.12 test portal (writes .ckan/env)
 
 ckan-down: ## stop what ckan-up started
 	bash scripts/ckan-down.sh
+
+serve: install ## local Prefect server + worker, deployments from prefect.yaml (UI: http://127.0.0.1:4200)
+	bash scripts/serve.sh up
+
+serve-down: ## stop what serve started
+	bash scripts/serve.sh down
 
 clean: ## remove build outputs (keeps the raw archive in archive/, see docs/sources.md)
 	rm -rf build

@@ -12,7 +12,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 
-from flows import tasks
+from flows import artifacts, tasks
 from flows.settings import build_root, datasets_dir
 from opendata.build import write_report
 from opendata.errors import OpendataError, ValidationFailed
@@ -62,6 +62,11 @@ def publish_all(
     if failed:
         return Failed(message=f"{len(failed)} of {len(outcomes)} dataset(s) failed: {', '.join(failed)}", data=outcomes)
     return Completed(message=f"{len(outcomes)} dataset(s) published", data=outcomes)
+
+
+# Either flow ending Failed leaves a Markdown artifact saying why, in plain words.
+publish_dataset.on_failure(artifacts.failure_hook)
+publish_all.on_failure(artifacts.failure_hook)
 
 
 def outcome(slug: str, state: State[Any]) -> dict[str, Any]:

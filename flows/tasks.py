@@ -8,6 +8,8 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows import artifacts
+from flows.limits import portal_slot
 from flows.progress import notify
 from opendata import build
 from opendata.build import Build
@@ -55,6 +57,7 @@ def validate(manifest: Manifest, raw: RawSnapshot) -> tuple[PreparedTable, Valid
         markdown=report.to_markdown(),
         description=report.summary(),
     )
+    artifacts.validation_table(report)
     return prepared, report
 
 
@@ -71,4 +74,7 @@ def convert(
 @task(name="publish", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=transient_only, cache_policy=NO_CACHE)
 def publish(target: Target, built: Build, run_id: str | None, dry_run: bool) -> PublishResult:
     notify(built.manifest.slug, "publish")
-    return target.publish(built, run_id=run_id, dry_run=dry_run)
+    with portal_slot(target):
+        result = target.publish(built, run_id=run_id, dry_run=dry_run)
+    artifacts.published_table(result)
+    return result

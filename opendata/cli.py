@@ -152,6 +152,40 @@ def publish(
         raise _fail(f"{len(failed)} dataset(s) failed: {', '.join(failed)}", 1)
 
 
+@app.command()
+def deployments(
+    check: Annotated[bool, typer.Option("--check", help="exit 1 when prefect.yaml and the manifests disagree")] = False,
+    write: Annotated[bool, typer.Option("--write", help="regenerate prefect.yaml from the manifests")] = False,
+) -> None:
+    """Prefect deployments (prefect.yaml) from the manifests' schedules: print, --check or --write."""
+    from flows import deployments as generator
+    from flows.settings import project_root
+
+    if check and write:
+        raise _fail("give --check or --write (not both)")
+    try:
+        if check:
+            problems = generator.check(project_root())
+        elif write:
+            path = generator.write(project_root())
+        else:
+            text = generator.generate(project_root())
+    except OpendataError as exc:
+        raise _fail(str(exc)) from None
+    if check:
+        if problems:
+            err.print("prefect.yaml and the manifests disagree (fix: `opendata deployments --write`):",
+                      highlight=False)  # fmt: skip
+            for line in problems:
+                err.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+            raise typer.Exit(1)
+        console.print("prefect.yaml agrees with the manifests")
+    elif write:
+        console.print(f"Wrote {path}", highlight=False)
+    else:
+        print(text, end="")
+
+
 def _with_source(manifest: Manifest, source: Path | None) -> Manifest:
     if source is None:
         return manifest
