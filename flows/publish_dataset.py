@@ -13,6 +13,7 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 
 from flows import tasks
+from flows.secrets import ckan_token
 from flows.settings import build_root, datasets_dir
 from opendata.build import write_report
 from opendata.errors import OpendataError, ValidationFailed
@@ -26,7 +27,7 @@ def publish_dataset(slug: str, target: str = "auto", dry_run: bool = False) -> d
     """Extract, validate, convert and publish one dataset; invalid data stops before any target."""
     logger = get_run_logger()
     manifest = load_manifest(datasets_dir() / slug)
-    destination = make_target(target, build_root())
+    destination = make_target(target, build_root(), ckan_token=ckan_token(target))
     raw = tasks.extract(manifest)
     prepared, report = tasks.validate(manifest, raw)
     if not report.valid:
