@@ -62,7 +62,8 @@ def outcome(slug: str, state: State[Any]) -> dict[str, Any]:
         result = state.result()
         assert isinstance(result, dict)
         return {"slug": slug, "status": result["change"], "rows": result["rows"], "url": result["url"],
-                "message": "dry run" if result["dry_run"] else ""}  # fmt: skip
+                "message": "dry run" if result["dry_run"] else "",
+                "files": result.get("files", []), "notes": result.get("notes", [])}  # fmt: skip
     error = state.result(raise_on_failure=False)
     if isinstance(error, ValidationFailed):
         return {"slug": slug, "status": "invalid", "rows": error.report.row_count, "url": "", "message": str(error)}

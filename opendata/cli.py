@@ -118,6 +118,8 @@ def publish(
         for o in outcomes:
             progress.update(bars[o["slug"]], completed=len(STEPS), step=o["status"])
     _print_summary(outcomes, resolved)
+    if dry_run:
+        _print_dry_run_details(outcomes)
     failed = [o["slug"] for o in outcomes if o["status"] in ("invalid", "failed")]
     if failed:
         raise _fail(f"{len(failed)} dataset(s) failed: {', '.join(failed)}", 1)
@@ -152,6 +154,16 @@ def _print_summary(outcomes: list[dict[str, Any]], target: str) -> None:
         table.add_row(o["slug"], f"[{style}]{o['status']}[/{style}]", "" if o["rows"] is None else str(o["rows"]),
                       o["message"] or o["url"])  # fmt: skip
     console.print(table)
+
+
+def _print_dry_run_details(outcomes: list[dict[str, Any]]) -> None:
+    """Per file: what a real run would do (and the target's notes), nothing written."""
+    verb = {"created": "would be created", "updated": "would be uploaded", "unchanged": "unchanged"}
+    for o in outcomes:
+        for f in o.get("files") or []:
+            console.print(f"  {o['slug']}: {f['key']} {verb.get(f['change'], f['change'])}", highlight=False)
+        for note in o.get("notes") or []:
+            console.print(f"  {o['slug']}: {note}", highlight=False)
 
 
 def main() -> None:

@@ -138,6 +138,7 @@ class CkanTarget:
             notes.append(f"DataStore table loaded: {rows} rows, types from the Table Schema")
         elif plan.datastore == "dictionary":
             datastore.update_dictionary(self.client, csv_id, build.schema)
+            notes.append("DataStore data dictionary updated")
         current = self.client.call("package_show", id=package["id"])
         body = final_package(
             build,
@@ -177,7 +178,7 @@ class CkanTarget:
             retired = [
                 f.current for f in plan.uploads if f.current and f.current.get("datastore_active")
             ]
-        elif plan.datastore == "dictionary":
+        if plan.datastore == "dictionary":  # labels/notes only: the live table, before the swap
             datastore.update_dictionary(self.client, resources["data-csv"]["id"], build.schema)
             notes.append("DataStore data dictionary updated")
         body = final_package(
