@@ -209,6 +209,7 @@ class CkanTarget:
             return
         if target is None:
             datastore.set_alias(self.client, csv_id, name)
+            notes.append(f"DataStore alias '{name}' now points at the CSV resource's table")
         else:
             notes.append(
                 f"DataStore alias '{name}' belongs to another table ({target}); left alone"
