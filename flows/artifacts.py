@@ -30,8 +30,15 @@ def validation_rows(report: ValidationReport) -> list[dict[str, Any]]:
         column = e.column or ""
         if e.source_column and e.source_column != e.column:
             column = f"{column} ({e.source_column})"
-        rows.append({report.row_word: e.row if e.row is not None else "", "column": column,
-                     "value": e.value or "", "rule": e.rule, "what was expected": e.message})  # fmt: skip
+        rows.append(
+            {
+                report.row_word: e.row if e.row is not None else "",
+                "column": column,
+                "value": e.value or "",
+                "rule": e.rule,
+                "what was expected": e.message,
+            }
+        )
     return rows
 
 
@@ -45,8 +52,17 @@ def validation_table(report: ValidationReport) -> None:
 
 def published_rows(result: PublishResult) -> list[dict[str, Any]]:
     """Per resource: what happened to it on the portal, and its link."""
-    return [{"dataset": result.slug, "resource": f.key, "change": f.change, "link": f.url,
-             "target": result.target, "dry run": result.dry_run} for f in result.files]  # fmt: skip
+    return [
+        {
+            "dataset": result.slug,
+            "resource": f.key,
+            "change": f.change,
+            "link": f.url,
+            "target": result.target,
+            "dry run": result.dry_run,
+        }
+        for f in result.files
+    ]
 
 
 def published_table(result: PublishResult) -> None:
@@ -61,17 +77,23 @@ def explain(error: BaseException | None, fallback: str) -> str:
     """The reason of a failure in plain words, with what a steward can do about it."""
     if isinstance(error, ValidationFailed):
         r = error.report
-        return (f"**The data broke its schema, so nothing was published.** The portal still shows the "
-                f"last good version.\n\n{error}\n\nEvery error (row, column, what was expected) is in the "
-                f"artifact `{artifact_key(r.dataset, 'validation')}` of this run. Correct the source file "
-                f"`{r.source}` and run again, or check it first with `opendata validate {r.dataset}`.\n")  # fmt: skip
+        return (
+            f"**The data broke its schema, so nothing was published.** The portal still shows the "
+            f"last good version.\n\n{error}\n\nEvery error (row, column, what was expected) is in the "
+            f"artifact `{artifact_key(r.dataset, 'validation')}` of this run. Correct the source file "
+            f"`{r.source}` and run again, or check it first with `opendata validate {r.dataset}`.\n"
+        )
     if isinstance(error, OpendataError):
-        return (f"**The run stopped; nothing new was published.** The portal still shows the last good "
-                f"version.\n\n{error}\n\nFix what the message names and run the deployment again.\n")  # fmt: skip
+        return (
+            f"**The run stopped; nothing new was published.** The portal still shows the last good "
+            f"version.\n\n{error}\n\nFix what the message names and run the deployment again.\n"
+        )
     what = f"{type(error).__name__}: {error}" if error is not None else fallback
-    return (f"**The run failed on an unexpected error.** This is probably a bug or an outage, not a "
-            f"problem with the data: send this run's link to the developers.\n\n`{what}`\n\n"
-            f"The log of this run has the details.\n")  # fmt: skip
+    return (
+        f"**The run failed on an unexpected error.** This is probably a bug or an outage, not a "
+        f"problem with the data: send this run's link to the developers.\n\n`{what}`\n\n"
+        f"The log of this run has the details.\n"
+    )
 
 
 def failure_hook(flow: Any, flow_run: Any, state: Any) -> None:
@@ -87,9 +109,11 @@ def failure_hook(flow: Any, flow_run: Any, state: Any) -> None:
     if isinstance(data, list):  # publish_all: the outcome of every dataset
         failed = [o for o in data if isinstance(o, dict) and o.get("status") in ("invalid", "failed")]
         others = "; the others went through" if len(failed) < len(data) else ""
-        body = (f"**{len(failed)} of {len(data)} dataset(s) failed**{others}. Each failed dataset's own "
-                "run (a subflow of this one) has an artifact saying why.\n\n"
-                "| Dataset | Result | Why |\n|---|---|---|\n")  # fmt: skip
+        body = (
+            f"**{len(failed)} of {len(data)} dataset(s) failed**{others}. Each failed dataset's own "
+            "run (a subflow of this one) has an artifact saying why.\n\n"
+            "| Dataset | Result | Why |\n|---|---|---|\n"
+        )
         body += "".join(f"| {o['slug']} | {o['status']} | {_cell(o['message'])} |\n" for o in failed)
     else:
         body = explain(data if isinstance(data, BaseException) else None, state.message or "unknown error")

@@ -121,8 +121,9 @@ def check(project: Path) -> list[str]:
         return [f"{path} is not valid YAML: {exc}"]
     problems = _content_differences(actual, yaml.safe_load(expected_text))
     if not problems:
-        diff = difflib.unified_diff(actual_text.splitlines(), expected_text.splitlines(),
-                                    "prefect.yaml", "generated", lineterm="", n=1)  # fmt: skip
+        diff = difflib.unified_diff(
+            actual_text.splitlines(), expected_text.splitlines(), "prefect.yaml", "generated", lineterm="", n=1
+        )
         problems = ["prefect.yaml was edited by hand (same deployments, other text):", *list(diff)[:20]]
     return problems
 

@@ -13,6 +13,7 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 
 from flows import artifacts, tasks
+from flows.secrets import ckan_token
 from flows.settings import build_root, datasets_dir
 from opendata.build import write_report
 from opendata.errors import OpendataError, ValidationFailed
@@ -30,7 +31,7 @@ def publish_dataset(slug: str, target: str = "auto", dry_run: bool = False, repl
     """
     logger = get_run_logger()
     manifest = load_manifest(datasets_dir() / slug)
-    destination = make_target(target, build_root())
+    destination = make_target(target, build_root(), ckan_token=ckan_token(target))
     raw = tasks.extract(manifest, replay=replay)
     replayed = replay_note(raw)
     if replayed:
@@ -81,6 +82,8 @@ def outcome(slug: str, state: State[Any]) -> dict[str, Any]:
             "rows": result["rows"],
             "url": result["url"],
             "message": "; ".join(n for n in notes if n),
+            "files": result.get("files", []),
+            "notes": result.get("notes", []),
         }
     error = state.result(raise_on_failure=False)
     if isinstance(error, ValidationFailed):

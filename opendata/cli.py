@@ -147,6 +147,8 @@ def publish(
         for o in outcomes:
             progress.update(bars[o["slug"]], completed=len(STEPS), step=o["status"])
     _print_summary(outcomes, resolved)
+    if dry_run:
+        _print_dry_run_details(outcomes)
     failed = [o["slug"] for o in outcomes if o["status"] in ("invalid", "failed")]
     if failed:
         raise _fail(f"{len(failed)} dataset(s) failed: {', '.join(failed)}", 1)
@@ -174,8 +176,7 @@ def deployments(
         raise _fail(str(exc)) from None
     if check:
         if problems:
-            err.print("prefect.yaml and the manifests disagree (fix: `opendata deployments --write`):",
-                      highlight=False)  # fmt: skip
+            err.print("prefect.yaml and the manifests disagree (fix: `opendata deployments --write`):", highlight=False)
             for line in problems:
                 err.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
             raise typer.Exit(1)
@@ -219,6 +220,16 @@ def _print_summary(outcomes: list[dict[str, Any]], target: str) -> None:
             o["message"] or o["url"],
         )
     console.print(table)
+
+
+def _print_dry_run_details(outcomes: list[dict[str, Any]]) -> None:
+    """Per file: what a real run would do (and the target's notes), nothing written."""
+    verb = {"created": "would be created", "updated": "would be uploaded", "unchanged": "unchanged"}
+    for o in outcomes:
+        for f in o.get("files") or []:
+            console.print(f"  {o['slug']}: {f['key']} {verb.get(f['change'], f['change'])}", highlight=False)
+        for note in o.get("notes") or []:
+            console.print(f"  {o['slug']}: {note}", highlight=False)
 
 
 def main() -> None:

@@ -20,10 +20,11 @@ def resolve_name(name: str) -> str:
     return name
 
 
-def make_target(name: str, build_root: Path) -> Target:
+def make_target(name: str, build_root: Path, *, ckan_token: str | None = None) -> Target:
+    """``ckan_token``: a token found elsewhere (a Prefect Secret); CKAN_API_TOKEN wins over it."""
     resolved = resolve_name(name)
     if resolved == "local":
         return LocalCatalog(build_root / "catalog")
     from publish.ckan import CkanTarget  # only when asked: keeps ckanapi off the local path
 
-    return CkanTarget.from_env()
+    return CkanTarget.from_env(token=ckan_token)

@@ -139,8 +139,11 @@ class Server:
 def subprocess_env(project: Path | None, api_url: str, home: Path | None = None) -> dict[str, str]:
     """This process's environment without any PREFECT_ or OPENDATA_ setting, plus ours."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "OPENDATA_", "CKAN_"))}
-    env.update(PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}", PREFECT_API_URL=api_url,
-               PREFECT_SERVER_ANALYTICS_ENABLED="false")  # fmt: skip
+    env.update(
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        PREFECT_API_URL=api_url,
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    )
     if home is not None:
         env.update(
             PREFECT_HOME=str(home), PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{home}/prefect.db"
@@ -166,8 +169,11 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
     log = (home / "server.log").open("wb")
     process = subprocess.Popen(
         [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -235,8 +241,11 @@ def test_triggered_run_is_run_by_a_worker_and_readable_through_the_api(prefect_s
     worker = subprocess.run(
         [str(BIN / "prefect"), "worker", "start", "--pool", "opendata", "--run-once", "--name", "test-worker"],
         env=subprocess_env(project, prefect_server.api_url, prefect_server.home),
-        capture_output=True, text=True, timeout=300, cwd=project.parent,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=project.parent,
+    )
     assert worker.returncode == 0, worker.stdout[-3000:] + worker.stderr[-3000:]
 
     finished = prefect_server.get(f"/flow_runs/{run['id']}")

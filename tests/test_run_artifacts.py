@@ -85,8 +85,14 @@ class FakeTarget:
         with get_client(sync_client=True) as client:
             self.active_slots = client.read_global_concurrency_limit_by_name(CKAN_LIMIT).active_slots
         slug = build.manifest.slug
-        return PublishResult(slug, self.name, "created", "https://portal.example/dataset/x", 1,
-                             [FileOutcome("data-csv", "created", "https://portal.example/x.csv")])  # fmt: skip
+        return PublishResult(
+            slug,
+            self.name,
+            "created",
+            "https://portal.example/dataset/x",
+            1,
+            [FileOutcome("data-csv", "created", "https://portal.example/x.csv")],
+        )
 
 
 @pytest.fixture

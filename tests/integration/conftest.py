@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -132,3 +133,36 @@ def ckan_cleanup(ckan_admin: ckanapi.RemoteCKAN) -> Iterator[CkanCleanup]:
     cleanup = CkanCleanup(ckan_admin)
     yield cleanup
     cleanup.purge()
+
+
+# -- for the CKAN target's tests (tests/integration/test_ckan_target*.py) --------------------
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A throwaway copy of datasets/ and schemas/ to build from (and to change)."""
+    for name in ("datasets", "schemas"):
+        shutil.copytree(REPO_ROOT / name, tmp_path / name)
+    return tmp_path
+
+
+@pytest.fixture
+def portal_names(ckan_admin: ckanapi.RemoteCKAN, ckan_cleanup: Any, unique_name: str) -> Iterator[Callable[[str], str]]:
+    """Register a slug's dataset (and its staging twin) for purge; drops their DataStore tables
+    first, since CKAN's dataset_purge leaves them behind."""
+    names: list[str] = []
+
+    def register(slug: str) -> str:
+        name = f"{unique_name}-{slug}"
+        for n in (name, f"{name}--staging"):
+            ckan_cleanup.dataset(n)
+            names.append(n)
+        return name
+
+    yield register
+    for n in names:
+        with contextlib.suppress(ckanapi.NotFound):
+            for r in ckan_admin.action.package_show(id=n)["resources"]:
+                if r.get("datastore_active"):
+                    with contextlib.suppress(ckanapi.NotFound):
+                        ckan_admin.action.datastore_delete(resource_id=r["id"], force=True)

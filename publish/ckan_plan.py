@@ -1,0 +1,93 @@
+"""What a publish would change on the portal, decided from reads only.
+
+The plan is computed before anything is written, which makes ``--dry-run`` the same code
+path as a real run up to the first write. Resources are matched by the stable key stored on
+each of them (``opendata_key``), never by position or name; a file is uploaded only when the
+hash stored on its resource differs from the built file's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from opendata.build import Build, BuiltFile
+from publish.base import Change
+from publish.ckan_metadata import KEY_ORDER, RESOURCES
+from publish.datastore import SIGNATURE_EXTRA, Signature
+
+DatastoreAction = Literal["keep", "dictionary", "rebuild"]
+
+
+@dataclass
+class FilePlan:
+    key: str
+    built: BuiltFile
+    current: dict[str, Any] | None  # the resource on the portal with this key, if any
+    upload: bool
+
+    @property
+    def change(self) -> Change:
+        if self.current is None:
+            return "created"
+        return "updated" if self.upload else "unchanged"
+
+
+@dataclass
+class Plan:
+    files: list[FilePlan]
+    datastore: DatastoreAction
+    signature: Signature
+    strays: list[dict[str, Any]] = field(default_factory=list)  # keyed resources to remove
+
+    def file(self, key: str) -> FilePlan:
+        return next(f for f in self.files if f.key == key)
+
+    @property
+    def uploads(self) -> list[FilePlan]:
+        return [f for f in self.files if f.upload]
+
+
+def keyed(package: dict[str, Any] | None) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """Resources by ``opendata_key`` (first one wins), and the keyed ones that are surplus."""
+    found: dict[str, dict[str, Any]] = {}
+    strays: list[dict[str, Any]] = []
+    for resource in (package or {}).get("resources") or []:
+        key = resource.get("opendata_key")
+        if not key:
+            continue  # added by a person on the portal: not ours, left alone
+        if key in RESOURCES and key not in found:
+            found[key] = resource
+        else:
+            strays.append(resource)
+    return found, strays
+
+
+def make_plan(build: Build, package: dict[str, Any] | None, *, public: bool) -> Plan:
+    """Which files to upload and what the DataStore needs.
+
+    ``public``: the dataset is visible, so a DataStore rebuild must happen on a fresh copy of
+    the CSV (staged, then swapped in) rather than on the table people are reading.
+    """
+    current, strays = keyed(package)
+    files = []
+    for key in KEY_ORDER:
+        built = build.file(key)
+        resource = current.get(key)
+        upload = resource is None or resource.get("hash") != f"sha256:{built.sha256}"
+        files.append(FilePlan(key, built, resource, upload))
+    signature = Signature.of(build.schema, build.file("data-csv").sha256)
+    csv = next(f for f in files if f.key == "data-csv")
+    datastore = datastore_action(csv, signature)
+    if datastore == "rebuild" and public and not csv.upload:
+        csv.upload = True  # rebuild on a staged copy; people keep reading the old table meanwhile
+    return Plan(files, datastore, signature, strays)
+
+
+def datastore_action(csv: FilePlan, wanted: Signature) -> DatastoreAction:
+    if csv.upload or csv.current is None or not csv.current.get("datastore_active"):
+        return "rebuild"
+    have = Signature.parse(csv.current.get(SIGNATURE_EXTRA))
+    if have is None or (have.rows, have.structure) != (wanted.rows, wanted.structure):
+        return "rebuild"
+    return "keep" if have.dictionary == wanted.dictionary else "dictionary"

@@ -1,0 +1,122 @@
+"""The CKAN mapping without a portal: tags, licences, extras, DataStore types, signatures."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from opendata import build
+from opendata.build import Build
+from opendata.errors import PublishError, TransientPublishError
+from opendata.manifest import load_manifest
+from publish import datastore
+from publish.ckan_client import CkanClient
+from publish.ckan_metadata import LICENSE_IDS, package_fields, tag, tags
+from publish.ckan_package import differs, final_package
+from publish.ckan_plan import make_plan
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def bredband(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    tmp = tmp_path_factory.mktemp("p")
+    for name in ("datasets", "schemas"):
+        shutil.copytree(ROOT / name, tmp / name)
+    m = load_manifest(tmp / "datasets" / "bredband")
+    raw = build.fetch(m)
+    prepared, report = build.check(m, build.parse(m, raw))
+    return build.convert(m, prepared, report, raw, tmp / "out")
+
+
+def test_tags_are_valid_ckan_tags() -> None:
+    assert tag("100 Mbit/s") == "100 Mbit-s"
+    assert tag("digital  infrastruktur") == "digital infrastruktur"
+    assert tag("/") is None and tag("å") is None
+    assert tag("x" * 150) == "x" * 100
+
+
+def test_licences_map_to_ckan_default_ids() -> None:
+    assert LICENSE_IDS == {"CC0-1.0": "cc-zero", "CC-BY-4.0": "cc-by", "NLOD-2.0": "other-at"}
+
+
+def test_package_fields_carry_dcat_extras_and_the_sample_notice(bredband: Build) -> None:
+    fields = package_fields(bredband, org_id="org", provenance={"provenance": "p"}, schema_url="http://s")
+    extras = fields["extras"]
+    assert fields["notes"].startswith("OBS: exempeldata") and extras["notes_en"].startswith("NOTE: sample data")
+    assert extras["frequency"].endswith("/frequency/ANNUAL")
+    assert json.loads(extras["theme"])[0].endswith("/data-theme/TECH")
+    assert extras["temporal_start"] == "2016-10-01" and extras["temporal_end"] == "2024-10-01"
+    assert json.loads(extras["conforms_to"]) == ["http://s"]
+    assert "100 Mbit-s" in fields["tags"] and tags(bredband.manifest) == fields["tags"]
+
+
+def test_datastore_fields_come_from_the_schema(bredband: Build) -> None:
+    fields = {f["id"]: f for f in datastore.fields(bredband.schema)}
+    assert fields["year"]["type"] == "int8" and fields["is_sample"]["type"] == "bool"
+    assert fields["households_100mbit_pct"]["type"] == "numeric"
+    assert fields["year"]["info"] == {
+        "label": "År",
+        "notes": "Kartläggningens år (läget den 1 oktober).",
+    }
+
+
+def test_signature_round_trips_and_separates_dictionary_from_structure(bredband: Build) -> None:
+    sig = datastore.Signature.of(bredband.schema, "abc")
+    assert datastore.Signature.parse(sig.dump()) == sig
+    assert datastore.Signature.parse("not json") is None
+    descriptor = json.loads(json.dumps(bredband.schema.descriptor))
+    descriptor["fields"][0]["description"] = "changed"
+    other = datastore.Signature.of(type(bredband.schema)(descriptor, bredband.schema.path), "abc")
+    assert (other.rows, other.structure) == (
+        sig.rows,
+        sig.structure,
+    ) and other.dictionary != sig.dictionary
+
+
+def test_plan_and_body_for_an_unchanged_dataset_write_nothing(bredband: Build) -> None:
+    resources = [
+        {"id": f"r-{f.key}", "opendata_key": f.key, "hash": f"sha256:{f.sha256}", "url": "u"} for f in bredband.files
+    ]
+    resources[0]["datastore_active"] = True
+    package = {
+        "id": "p",
+        "name": "bredband",
+        "private": False,
+        "resources": resources,
+        "extras": [],
+    }
+    first = make_plan(bredband, package, public=True)
+    changes = [f.change for f in first.files]
+    assert first.datastore == "rebuild"  # no table signature yet: rebuild it ...
+    assert changes == ["updated"] + ["unchanged"] * 4  # ... on a staged copy of the CSV
+
+    def body_for(current: dict, plan_signature: datastore.Signature) -> dict:
+        by_key = {r["opendata_key"]: r for r in current["resources"]}
+        return final_package(
+            bredband,
+            current,
+            by_key,
+            site="http://x",
+            org_id="o",
+            provenance={},
+            signature=plan_signature,
+        )
+
+    body = body_for(package, first.signature)
+    assert differs(package, body)
+    again = make_plan(bredband, {**body, "metadata_modified": "t"}, public=True)
+    assert again.datastore == "keep" and not again.uploads
+    assert not differs(body, body_for(body, again.signature))
+
+
+def test_client_never_shows_the_token_and_translates_connection_errors() -> None:
+    client = CkanClient("http://127.0.0.1:9", "secret-token-123", timeout=(1, 1))
+    assert "secret-token-123" not in repr(client)
+    with pytest.raises(TransientPublishError) as info:
+        client.call("status_show")
+    assert "secret-token-123" not in str(info.value) and info.value.__context__ is None
+    assert isinstance(info.value, PublishError)
