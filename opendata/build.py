@@ -8,6 +8,7 @@ datapackage.json and the validation report, each with its SHA-256.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,7 +16,8 @@ from typing import Any
 
 from opendata import __version__
 from opendata.convert import sha256_file, typed_table, write_csv, write_json, write_parquet
-from opendata.errors import ValidationFailed
+from opendata.errors import ManifestError, ValidationFailed
+from opendata.fastcheck import validate_arrow
 from opendata.manifest import Manifest
 from opendata.metadata import datapackage
 from opendata.prepare import PreparedTable, prepare
@@ -72,11 +74,27 @@ def parse(manifest: Manifest, raw: RawSnapshot) -> ParsedTable:
     return source_for(manifest.source).parse(manifest.source, raw)
 
 
-def check(manifest: Manifest, parsed: ParsedTable) -> tuple[PreparedTable, ValidationReport]:
-    """Map the columns and validate; the report is complete whether or not it is valid."""
+ENGINES = ("arrow", "frictionless")
+
+
+def check(
+    manifest: Manifest, parsed: ParsedTable, engine: str | None = None
+) -> tuple[PreparedTable, ValidationReport]:
+    """Map the columns and validate; the report is complete whether or not it is valid.
+
+    ``engine`` (default: env ``OPENDATA_VALIDATOR``, else "arrow") picks the validator:
+    "arrow" checks the Arrow columns and keeps the typed table for ``convert``;
+    "frictionless" is the reference implementation (slower, same findings).
+    """
+    chosen = engine or os.environ.get("OPENDATA_VALIDATOR") or "arrow"
+    if chosen not in ENGINES:
+        raise ManifestError(f"unknown validator '{chosen}'; use one of {', '.join(ENGINES)}")
     schema = load_schema(manifest.schema_path)
     prepared, column_errors = prepare(parsed, manifest, schema)
-    return prepared, validate_table(manifest.slug, prepared, schema, column_errors)
+    if chosen == "frictionless":
+        return prepared, validate_table(manifest.slug, prepared, schema, column_errors)
+    report, typed = validate_arrow(manifest.slug, prepared, schema, column_errors)
+    return replace(prepared, typed=typed), report
 
 
 def write_report(report: ValidationReport, directory: Path) -> list[Path]:
@@ -101,7 +119,9 @@ def convert(
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
-    table = typed_table(table_csv_bytes(prepared), schema)
+    table = prepared.typed  # read once, by the fast validator
+    if table is None:
+        table = typed_table(table_csv_bytes(prepared), schema)
     write_csv(table, directory / "data.csv")
     write_parquet(table, directory / "data.parquet")
     write_json(schema.descriptor, directory / "schema.json")

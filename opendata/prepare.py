@@ -27,6 +27,7 @@ class PreparedTable:
     first_data_row: int
     row_word: str
     source_columns: dict[str, str]  # schema field -> header in the source
+    typed: pa.Table | None = None  # the same table typed by the schema, once validation made it
 
     def source_row(self, index: int) -> int:
         """The row (or line) in the source file of table row ``index`` (0-based)."""
