@@ -26,15 +26,15 @@ import pyarrow.compute as pc
 from opendata.fastcheck.spec import FieldSpec
 
 INT64 = (-(2**63), 2**63 - 1)
-DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-TIME = r"[0-9]{2}:[0-9]{2}:[0-9]{2}"
+_DATE = r"(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+_TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
 SHAPES = {
+    "date": f"^{_DATE}$",
+    "datetime": f"^{_DATE}[T ]{_TIME}$",
+    "time": f"^{_TIME}$",
+    "year": r"^[0-9]{4}$",
     "integer": r"^[+-]?[0-9]{1,18}$",
     "number": r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?$",
-    "year": r"^[0-9]{4}$",
-    "date": f"^{DATE}$",
-    "datetime": f"^{DATE}[T ]{TIME}$",
-    "time": f"^{TIME}$",
     "uuid": r"^(?:[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}|[0-9a-fA-F]{32})$",
 }
 
@@ -59,11 +59,15 @@ def mask(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 def only(where: np.ndarray, values: pa.Array) -> pa.Array:
     """``values`` where ``where`` holds, null elsewhere."""
+    if where.all():
+        return values
     return pc.if_else(pa.array(where, pa.bool_()), values, pa.scalar(None, values.type))
 
 
 def read_column(spec: FieldSpec, text: pa.Array) -> ReadColumn:
     missing = mask(pc.is_in(text, value_set=pa.array(spec.missing_values, pa.string())))
+    if text.null_count:  # a null cell is written as an empty one: frictionless reads ""
+        missing |= mask(text.is_null())
     present = ~missing
     fast, bad, typed = _fast_read(spec, text, present)
     slow = present & ~fast & ~bad
@@ -99,45 +103,45 @@ def _fast_read(
         return fast, none, only(fast, text)
     if spec.custom_number or spec.format != "default":
         return none, none, pa.nulls(len(text), spec.arrow_type)
+    if kind in ("date", "datetime", "time"):
+        return _fast_temporal(kind, text, present)
     shaped = present & mask(pc.match_substring_regex(text, SHAPES[kind]))
-    if kind == "integer":
-        return shaped, none, pc.cast(only(shaped, pc.utf8_ltrim(text, "+")), pa.int64())
-    if kind == "number":
-        return shaped, none, pc.cast(only(shaped, text), pa.float64())
     if kind == "year":
         return shaped, none, pc.cast(only(shaped, text), pa.int32())
-    return _fast_temporal(kind, text, shaped)
+    if kind == "integer":
+        return shaped, none, pc.cast(only(shaped, pc.utf8_ltrim(text, "+")), pa.int64())
+    return shaped, none, pc.cast(only(shaped, text), pa.float64())
 
 
 def _fast_temporal(
-    kind: str, text: pa.Array, shaped: np.ndarray
+    kind: str, text: pa.Array, present: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, pa.Array]:
-    """Dates, datetimes and times: check the calendar and clock on the parts, as numbers."""
-    part = only(shaped, text)
-    ok = shaped.copy()
-    unsure = np.zeros(len(text), dtype=bool)
-    if kind in ("date", "datetime"):
-        year, month, day = (_digits(part, start, size) for start, size in ((0, 4), (5, 2), (8, 2)))
-        ok &= _valid_date(year, month, day)
-    if kind in ("datetime", "time"):
-        at = 11 if kind == "datetime" else 0
-        hour, minute, second = (_digits(part, at + start, 2) for start in (0, 3, 6))
-        clock = (hour <= 23) & (minute <= 59) & (second <= 59)
-        # 24:00:00 is the next midnight for dateutil, and :60 its own message: let it decide
-        unsure = ok & ~clock & ((hour == 24) | (second == 60))
-        ok &= clock
-    bad = shaped & ~ok & ~unsure
-    if kind == "time":
-        seconds = hour * 3600 + minute * 60 + second
-        typed = pa.array(np.where(ok, seconds, 0), pa.int32()).cast(pa.time32("s"))
-        return ok, bad, only(ok, typed)
+    """Dates, datetimes, times: Arrow's parser behind a regex that admits only what both accept.
+
+    The regex leaves out what Python and Arrow read differently (hour 24, second 60, year
+    0000: those go to frictionless); a day past the month's end still matches, and Arrow
+    refuses it, so when the cast fails the calendar is checked on the parts, as numbers.
+    """
+    shaped = present & mask(pc.match_substring_regex(text, SHAPES[kind]))
+    if kind == "time":  # Arrow has no text-to-time cast: read it as a time on 1970-01-01
+        text = pc.binary_join_element_wise("1970-01-01T", text, "")
     target = pa.date32() if kind == "date" else pa.timestamp("s")
-    return ok, bad, pc.cast(only(ok, text), target)
+    try:
+        typed = pc.cast(only(shaped, text), target)
+    except pa.ArrowInvalid:
+        parts = [_number(only(shaped, text), at, size) for at, size in ((0, 4), (5, 2), (8, 2))]
+        ok = shaped & _valid_date(*parts)
+        typed, bad = pc.cast(only(ok, text), target), shaped & ~ok
+    else:
+        ok, bad = shaped, np.zeros(len(text), dtype=bool)
+    if kind == "time":
+        typed = pc.cast(pc.cast(typed, pa.int64()), pa.int32()).cast(pa.time32("s"))
+    return ok, bad, typed
 
 
-def _digits(text: pa.Array, start: int, size: int) -> np.ndarray:
+def _number(text: pa.Array, start: int, size: int) -> np.ndarray:
     part = pc.utf8_slice_codeunits(text, start, start + size)
-    return np.asarray(pc.fill_null(pc.cast(part, pa.int32()), 0).to_numpy(), dtype=np.int64)
+    return np.asarray(pc.fill_null(pc.cast(part, pa.int32(), safe=False), 0).to_numpy(), np.int64)
 
 
 DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])

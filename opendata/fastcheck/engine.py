@@ -49,21 +49,26 @@ def validate_arrow(
     if prior:  # columns are missing or unknown: per-cell findings would only repeat that
         return report, None
     specs = field_specs(schema)
-    texts = [_text(prepared.table.column(spec.name)) for spec in specs]
-    with ThreadPoolExecutor(max_workers=min(len(specs), os.cpu_count() or 1) or 1) as pool:
-        reads = list(pool.map(_check_field, specs, texts))
-        unique_specs = [s for s in specs if s.unique]
-        repeats = pool.map(
-            lambda s: unique_repeats(s, texts[s.index], reads[s.index].typed), unique_specs
-        )
-        unique = {s.index: r for s, r in zip(unique_specs, repeats, strict=True)}
     key = [specs[schema.field_names.index(name)] for name in schema.primary_key]
-    primary = None
-    if key:
-        primary = primary_key_repeats(
-            key, [texts[s.index] for s in key], [reads[s.index].typed for s in key]
-        )
-    found = Found(specs, reads, unique, primary, [s.index for s in key])
+    workers = min(len(specs), os.cpu_count() or 1) or 1
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        # Fields first: a key task is queued after them, so it only waits on running ones.
+        texts = [_text(prepared.table.column(spec.name)) for spec in specs]
+        fields = [
+            pool.submit(_check_field, spec, text) for spec, text in zip(specs, texts, strict=True)
+        ]
+        unique = {
+            s.index: pool.submit(lambda s: unique_repeats(s, texts[s.index], fields[s.index].result().typed), s)
+            for s in specs if s.unique
+        }  # fmt: skip
+        primary = pool.submit(
+            lambda: primary_key_repeats(
+                key, [texts[s.index] for s in key], [fields[s.index].result().typed for s in key]
+            ) if key else None
+        )  # fmt: skip
+        reads = [f.result() for f in fields]
+        repeats = {index: future.result() for index, future in unique.items()}
+        found = Found(specs, reads, repeats, primary.result(), [s.index for s in key])
     report.errors.extend(report_errors(found, prepared, schema.fields, ERROR_LIMIT))
     if not report.valid:
         return report, None
