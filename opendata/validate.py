@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any
+from typing import Any, Literal
 
 import pyarrow.csv as pacsv
 from frictionless import Dialect, Resource
@@ -43,7 +43,7 @@ def validate_table(
     dialect = Dialect(controls=[CsvControl(delimiter=",", quote_char='"')])
     resource = Resource(
         data=table_csv_bytes(prepared), format="csv", encoding="utf-8", dialect=dialect,
-        schema=schema.frictionless(),
+        schema=schema.frictionless(), datapackage_version=_standard(schema),
     )  # fmt: skip
     result = resource.validate(limit_errors=ERROR_LIMIT)
     fields = {f["name"]: f for f in schema.fields}
@@ -51,6 +51,19 @@ def validate_table(
         for error in task.errors:
             report.errors.append(_cell_error(error, prepared, fields, schema))
     return report
+
+
+def _standard(schema: TableSchema) -> Literal["v1", "v2", "unknown"]:
+    """The Data Package version the schema's ``$schema`` declares, for the resource around it.
+
+    Without it frictionless takes the resource for v1 and rejects a v2 schema's rules
+    (exclusiveMinimum/Maximum) as a field error instead of checking them.
+    """
+    profile = str(schema.descriptor.get("$schema") or "")
+    match = re.search(r"/profiles/(\d+)\.\d+/", profile)
+    if match:
+        return "v2" if match.group(1) == "2" else "v1"
+    return "unknown" if profile else "v1"
 
 
 def _cell_error(
