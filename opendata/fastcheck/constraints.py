@@ -67,8 +67,8 @@ def _compare(spec: FieldSpec, rule: str, typed: pa.Array) -> tuple[np.ndarray, n
     if rule == "enum":
         allowed = [v for v in limit if v is not None]
         if spec.kind == "number":
-            floats = pa.array([float(v) for v in allowed], pa.float64())
-            inside = mask(pc.is_in(typed, value_set=floats))
+            floats = pa.array([float(v) + 0.0 for v in allowed], pa.float64())
+            inside = mask(pc.is_in(pc.add(typed, 0.0), value_set=floats))  # -0.0 is 0
             return ~inside, inside  # equal as floats is not yet equal as decimals
         if spec.kind == "integer":
             allowed = [v for v in allowed if INT64[0] <= v <= INT64[1]]
