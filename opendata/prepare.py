@@ -81,7 +81,7 @@ def prepare(
         if name in manifest.constants and name not in field_to_source:
             columns.append(pa.chunked_array([pa.array([manifest.constants[name]] * rows, pa.string())]))
             continue
-        column = pc.utf8_trim_whitespace(parsed.table.column(field_to_source[name]))
+        column = trim(parsed.table.column(field_to_source[name]))
         if name in numeric:
             column = normalise_number(column, decimal, thousands)
         columns.append(column)
@@ -91,6 +91,14 @@ def prepare(
         {name: field_to_source.get(name, "(constant)") for name in present},
     )  # fmt: skip
     return prepared, errors
+
+
+def trim(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Cells without surrounding whitespace; the column itself (no copy) when none has any."""
+    trimmed = pc.utf8_trim_whitespace(column)
+    if pc.sum(pc.binary_length(trimmed)) == pc.sum(pc.binary_length(column)):
+        return column  # trimming only removes bytes: as many bytes means nothing was trimmed
+    return trimmed
 
 
 def normalise_number(column: pa.ChunkedArray, decimal: str, thousands: str) -> pa.ChunkedArray:
