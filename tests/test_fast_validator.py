@@ -370,3 +370,33 @@ def test_convert_reuses_the_typed_table(tmp_path: Path, monkeypatch: pytest.Monk
     b = build.convert(m, prepared_table, report, raw, tmp_path / "out")
     assert (b.directory / "data.csv").read_text() == 'n,when\n1,"2024-01-01T10:00:00"\n2,\n'
     assert b.row_count == 2
+
+
+def test_fingerprints_never_miss_a_repeat() -> None:
+    """Candidates from fingerprints are exactly the rows whose values occur more than once."""
+    import random
+
+    from opendata.fastcheck.fingerprint import repeated
+
+    rng = random.Random(7)
+    pools: list[tuple[list[Any], pa.DataType]] = [
+        (
+            ["", "a", "å", "abcdefgh", "abcdefghi", "xbcdefghi", "abcdefgh1", "Örnsköldsvik", None],
+            pa.string(),
+        ),
+        ([0.0, -0.0, 1.5, 1.7, float("inf"), None], pa.float64()),
+        ([dt.date(2024, 1, 1), dt.date(1970, 1, 1), None], pa.date32()),
+    ]
+    for _ in range(50):
+        n = rng.randint(0, 40)
+        values = [[rng.choice(pool) for _ in range(n)] for pool, _ in pools]
+        for chosen in ([0], [1], [2], [0, 1], [0, 2], [1, 2]):
+            # -0.0 + 0.0 is 0.0: the two zeros are one value, as they are one Decimal
+            keys = [tuple(_zero(values[j][i]) for j in chosen) for i in range(n)]
+            columns = [pa.array(values[j], pools[j][1]) for j in chosen]
+            halves = [pa.chunked_array([c.slice(0, n // 2), c.slice(n // 2)]) for c in columns]
+            assert repeated(halves).tolist() == [keys.count(k) > 1 for k in keys]
+
+
+def _zero(value: Any) -> Any:
+    return value + 0.0 if isinstance(value, float) else value

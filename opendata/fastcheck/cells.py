@@ -26,7 +26,8 @@ import pyarrow.compute as pc
 from opendata.fastcheck.spec import FieldSpec
 
 INT64 = (-(2**63), 2**63 - 1)
-_DATE = r"(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+_YEAR = r"(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})"  # not 0000
+_DATE = _YEAR + r"-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
 _TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
 SHAPES = {
     "date": f"^{_DATE}$",
@@ -43,7 +44,7 @@ SHAPES = {
 class ReadColumn:
     """A field's cells read: typed values and what went wrong where (row indices)."""
 
-    typed: pa.Array  # the field's Arrow type; null where missing or not a value
+    typed: pa.Array | pa.ChunkedArray  # the field's Arrow type; null where missing or not a value
     missing: np.ndarray  # bool per row
     fast: np.ndarray  # bool per row: read (and constraint-checked) vectorized
     findings: dict[str, np.ndarray] = field(default_factory=dict)  # rule -> rows

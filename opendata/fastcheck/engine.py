@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pyarrow as pa
@@ -18,7 +18,7 @@ import pyarrow as pa
 from opendata.fastcheck.cells import ReadColumn, read_column
 from opendata.fastcheck.constraints import check_constraints
 from opendata.fastcheck.findings import Found, report_errors
-from opendata.fastcheck.keys import primary_key_repeats, unique_repeats
+from opendata.fastcheck.keys import Repeats, primary_key_repeats, unique_repeats
 from opendata.fastcheck.spec import FieldSpec, field_specs, unsupported_rules
 from opendata.prepare import PreparedTable
 from opendata.report import CellError, ValidationReport
@@ -51,21 +51,14 @@ def validate_arrow(
     specs = field_specs(schema)
     key = [specs[schema.field_names.index(name)] for name in schema.primary_key]
     workers = min(len(specs), os.cpu_count() or 1) or 1
+    columns = [prepared.table.column(spec.name) for spec in specs]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         # Fields first: a key task is queued after them, so it only waits on running ones.
-        texts = [_text(prepared.table.column(spec.name)) for spec in specs]
         fields = [
-            pool.submit(_check_field, spec, text) for spec, text in zip(specs, texts, strict=True)
+            pool.submit(_check_field, spec, col) for spec, col in zip(specs, columns, strict=True)
         ]
-        unique = {
-            s.index: pool.submit(lambda s: unique_repeats(s, texts[s.index], fields[s.index].result().typed), s)
-            for s in specs if s.unique
-        }  # fmt: skip
-        primary = pool.submit(
-            lambda: primary_key_repeats(
-                key, [texts[s.index] for s in key], [fields[s.index].result().typed for s in key]
-            ) if key else None
-        )  # fmt: skip
+        unique = {s.index: pool.submit(_unique, s, columns, fields) for s in specs if s.unique}
+        primary = pool.submit(_primary, key, columns, fields)
         reads = [f.result() for f in fields]
         repeats = {index: future.result() for index, future in unique.items()}
         found = Found(specs, reads, repeats, primary.result(), [s.index for s in key])
@@ -76,7 +69,24 @@ def validate_arrow(
     return report, pa.Table.from_arrays([read.typed for read in reads], schema=target)
 
 
-def _check_field(spec: FieldSpec, text: pa.Array) -> ReadColumn:
+def _unique(
+    spec: FieldSpec, columns: list[pa.ChunkedArray], fields: list[Future[ReadColumn]]
+) -> Repeats:
+    return unique_repeats(spec, columns[spec.index], fields[spec.index].result().typed)
+
+
+def _primary(
+    key: list[FieldSpec], columns: list[pa.ChunkedArray], fields: list[Future[ReadColumn]]
+) -> Repeats | None:
+    if not key:
+        return None
+    typed = [fields[s.index].result().typed for s in key]
+    return primary_key_repeats(key, [columns[s.index] for s in key], typed)
+
+
+def _check_field(spec: FieldSpec, column: pa.ChunkedArray) -> ReadColumn:
+    """One field, start to end: read, then constraints on the cells read vectorized."""
+    text = _text(column)
     read = read_column(spec, text)
     for rule, rows in check_constraints(spec, text, read.typed, read.fast).items():
         earlier = read.findings.get(rule)  # the odd cells frictionless read itself
@@ -84,7 +94,7 @@ def _check_field(spec: FieldSpec, text: pa.Array) -> ReadColumn:
     return read
 
 
-def _text(column: pa.ChunkedArray) -> pa.Array:
-    """One contiguous string array (a constant column may arrive as another type)."""
-    array = column.combine_chunks()
-    return array if array.type == pa.string() else array.cast(pa.string())
+def _text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The column as text (a constant column may arrive as another type), chunks as they are:
+    Arrow's kernels take chunked input, and a contiguous copy would cost the table again."""
+    return column if column.type == pa.string() else column.cast(pa.string())

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from opendata.fastcheck.cells import read_distinct
+from opendata.fastcheck.fingerprint import repeated
 from opendata.fastcheck.spec import FieldSpec
 
 
@@ -35,7 +35,7 @@ class Repeats:
 
 def unique_repeats(spec: FieldSpec, text: pa.Array, typed: pa.Array) -> Repeats:
     present = ~_nulls(typed)
-    candidates = np.flatnonzero(present & _repeated([typed]))
+    candidates = np.flatnonzero(present & repeated([typed]))
     found = Repeats()
     seen: dict[Any, int] = {}
     for row, value in zip(candidates.tolist(), _exact(spec, text, candidates), strict=True):
@@ -47,7 +47,7 @@ def primary_key_repeats(
     specs: list[FieldSpec], texts: list[pa.Array], typed: list[pa.Array]
 ) -> Repeats:
     empty = np.logical_and.reduce([_nulls(t) for t in typed])
-    candidates = np.flatnonzero(~empty & _repeated(typed))
+    candidates = np.flatnonzero(~empty & repeated(typed))
     exact = [_exact(spec, text, candidates) for spec, text in zip(specs, texts, strict=True)]
     found = Repeats()
     seen: dict[Any, int] = {}
@@ -98,22 +98,5 @@ def _exact(spec: FieldSpec, text: pa.Array, rows: np.ndarray) -> list[Any]:
     return [verdicts[code][0] for code in codes.tolist()]
 
 
-def _nulls(typed: pa.Array) -> np.ndarray:
+def _nulls(typed: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(typed.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _repeated(columns: list[pa.Array]) -> np.ndarray:
-    """Rows whose combination of typed values occurs more than once (null is a value here)."""
-    code: np.ndarray | None = None
-    for column in columns:
-        if pa.types.is_floating(column.type):
-            column = pc.add(column, 0.0)  # -0.0 -> 0.0: equal as decimals, so one group
-        encoded = pc.dictionary_encode(column, null_encoding="encode")
-        index = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-        if code is None:
-            code = index
-        else:
-            code = np.unique(code * len(encoded.dictionary) + index, return_inverse=True)[1]
-    if code is None or not code.size:
-        return np.zeros(0 if code is None else code.size, dtype=bool)
-    return np.bincount(code)[code] > 1
