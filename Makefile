@@ -41,5 +41,8 @@ ckan-up: ## start the local CKAN 2.12 test portal (writes .ckan/env)
 ckan-down: ## stop what ckan-up started
 	bash scripts/ckan-down.sh
 
+bench: install ## frictionless vs the fast validator vs validate + convert, 1M rows (bench/README.md)
+	$(PY) bench/run.py --findings
+
 clean: ## remove build outputs
 	rm -rf build
