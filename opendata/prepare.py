@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -95,10 +96,37 @@ def prepare(
 
 def trim(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """Cells without surrounding whitespace; the column itself (no copy) when none has any."""
+    if not _edges_may_be_space(column):
+        return column
     trimmed = pc.utf8_trim_whitespace(column)
     if pc.sum(pc.binary_length(trimmed)) == pc.sum(pc.binary_length(column)):
         return column  # trimming only removes bytes: as many bytes means nothing was trimmed
     return trimmed
+
+
+def _edges_may_be_space(column: pa.ChunkedArray) -> bool:
+    """Whether any cell starts or ends with a byte that could be whitespace.
+
+    Looks at one byte at each end of each cell (Arrow's buffers, via numpy): a control
+    character, a space, or any non-ASCII byte (which might belong to a Unicode space)
+    means "maybe", and the column is trimmed for real. Plain ASCII edges mean "no".
+    """
+    if not pa.types.is_string(column.type):
+        return True
+    for chunk in column.chunks:
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        if data_buffer is None or chunk.null_count:
+            return True
+        offsets = np.frombuffer(offsets_buffer, np.int32)[
+            chunk.offset : chunk.offset + len(chunk) + 1
+        ]
+        starts, ends = offsets[:-1], offsets[1:]
+        filled = ends > starts
+        data = np.frombuffer(data_buffer, np.uint8)
+        edges = np.concatenate([data[starts[filled]], data[ends[filled] - 1]])
+        if ((edges <= 0x20) | (edges >= 0x7F)).any():
+            return True
+    return False
 
 
 def normalise_number(column: pa.ChunkedArray, decimal: str, thousands: str) -> pa.ChunkedArray:
