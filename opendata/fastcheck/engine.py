@@ -52,14 +52,20 @@ def validate_arrow(
     key = [specs[schema.field_names.index(name)] for name in schema.primary_key]
     workers = min(len(specs), os.cpu_count() or 1) or 1
     columns = [prepared.table.column(spec.name) for spec in specs]
+    keyed = {s.index for s in key} | {s.index for s in specs if s.unique}
+    order = sorted(specs, key=lambda s: s.index not in keyed)  # key fields first
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        # Fields first: a key task is queued after them, so it only waits on running ones.
-        fields = [
-            pool.submit(_check_field, spec, col) for spec, col in zip(specs, columns, strict=True)
-        ]
-        unique = {s.index: pool.submit(_unique, s, columns, fields) for s in specs if s.unique}
-        primary = pool.submit(_primary, key, columns, fields)
-        reads = [f.result() for f in fields]
+        # A key task is queued right after the fields it needs, so it waits only on running
+        # ones (no deadlock) and runs alongside the other fields, not after them.
+        futures: dict[int, Future[ReadColumn]] = {}
+        for spec in order[: len(keyed)]:
+            futures[spec.index] = pool.submit(_check_field, spec, columns[spec.index])
+        ready = dict(futures)  # the key fields' futures, as the key tasks see them
+        unique = {s.index: pool.submit(_unique, s, columns, ready) for s in specs if s.unique}
+        primary = pool.submit(_primary, key, columns, ready)
+        for spec in order[len(keyed) :]:
+            futures[spec.index] = pool.submit(_check_field, spec, columns[spec.index])
+        reads = [futures[s.index].result() for s in specs]
         repeats = {index: future.result() for index, future in unique.items()}
         found = Found(specs, reads, repeats, primary.result(), [s.index for s in key])
     report.errors.extend(report_errors(found, prepared, schema.fields, ERROR_LIMIT))
@@ -70,13 +76,13 @@ def validate_arrow(
 
 
 def _unique(
-    spec: FieldSpec, columns: list[pa.ChunkedArray], fields: list[Future[ReadColumn]]
+    spec: FieldSpec, columns: list[pa.ChunkedArray], fields: dict[int, Future[ReadColumn]]
 ) -> Repeats:
     return unique_repeats(spec, columns[spec.index], fields[spec.index].result().typed)
 
 
 def _primary(
-    key: list[FieldSpec], columns: list[pa.ChunkedArray], fields: list[Future[ReadColumn]]
+    key: list[FieldSpec], columns: list[pa.ChunkedArray], fields: dict[int, Future[ReadColumn]]
 ) -> Repeats | None:
     if not key:
         return None

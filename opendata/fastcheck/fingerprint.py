@@ -24,9 +24,12 @@ def repeated(columns: list[pa.Array | pa.ChunkedArray]) -> np.ndarray:
     mixed = np.zeros(len(columns[0]), dtype=np.uint64)
     for i, column in enumerate(columns):
         mixed = _mix(mixed ^ _mix(fingerprints(column) + np.uint64(i)))
-    _, inverse, counts = np.unique(mixed, return_inverse=True, return_counts=True)
-    maybe = np.flatnonzero(counts[inverse] > 1)
+    ordered = np.sort(mixed)
+    shared = ordered[1:][ordered[1:] == ordered[:-1]]  # fingerprints seen more than once
     out = np.zeros(len(mixed), dtype=bool)
+    if not shared.size:  # the usual case for a key: nothing to group
+        return out
+    maybe = np.flatnonzero(np.isin(mixed, shared))
     if maybe.size:
         at = pa.array(maybe, pa.int64())
         out[maybe] = _exactly_repeated([c.take(at) for c in columns])
@@ -71,15 +74,16 @@ def _strings(chunk: pa.Array) -> np.ndarray:
     starts, ends = offsets[:-1], offsets[1:]
     length = ends - starts
     window = np.lib.stride_tricks.sliding_window_view(padded, 8)
-    keep = np.arange(8) < np.minimum(length, 8)[:, None]  # bytes of the string, not past it
-    head = (window[starts] * keep).astype(np.uint8).copy().view(np.uint64).ravel()
-    tail = (
-        (window[np.maximum(ends - 8, starts)] * keep)
-        .astype(np.uint8)
-        .copy()
-        .view(np.uint64)
-        .ravel()
-    )
+    head = window[starts].copy().view("<u8").ravel()  # 8 bytes from the start: little-endian
+    tail = window[np.maximum(ends - 8, starts)].copy().view("<u8").ravel()
+    short = length < 8  # keep only the string's own bytes: the low ones
+    bits = np.minimum(length, 8).astype(np.uint64) * np.uint64(8)
+    with np.errstate(over="ignore"):
+        own = np.where(
+            short, (np.uint64(1) << (bits % np.uint64(64))) - np.uint64(1), ~np.uint64(0)
+        )
+    head = head & own
+    tail = np.where(short, head, tail)
     return _mix(head ^ _mix(tail ^ length.astype(np.uint64)))
 
 
