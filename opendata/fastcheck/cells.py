@@ -66,7 +66,10 @@ def only(where: np.ndarray, values: pa.Array) -> pa.Array:
 
 
 def read_column(spec: FieldSpec, text: pa.Array) -> ReadColumn:
-    missing = mask(pc.is_in(text, value_set=pa.array(spec.missing_values, pa.string())))
+    if spec.missing_values == [""]:  # the usual list: an empty cell, read off the offsets
+        missing = mask(pc.equal(pc.binary_length(text), 0))
+    else:
+        missing = mask(pc.is_in(text, value_set=pa.array(spec.missing_values, pa.string())))
     if text.null_count:  # a null cell is written as an empty one: frictionless reads ""
         missing |= mask(text.is_null())
     present = ~missing
@@ -106,12 +109,31 @@ def _fast_read(
         return none, none, pa.nulls(len(text), spec.arrow_type)
     if kind in ("date", "datetime", "time"):
         return _fast_temporal(kind, text, present)
-    shaped = present & mask(pc.match_substring_regex(text, SHAPES[kind]))
+    shaped = present & _shaped(kind, text, present)
     if kind == "year":
         return shaped, none, pc.cast(only(shaped, text), pa.int32())
     if kind == "integer":
-        return shaped, none, pc.cast(only(shaped, pc.utf8_ltrim(text, "+")), pa.int64())
+        plain = text if shaped.any() and not _any_plus(text, shaped) else pc.utf8_ltrim(text, "+")
+        return shaped, none, pc.cast(only(shaped, plain), pa.int64())
     return shaped, none, pc.cast(only(shaped, text), pa.float64())
+
+
+def _shaped(kind: str, text: pa.ChunkedArray, present: np.ndarray) -> np.ndarray:
+    """The plain shape of a year or integer: all ASCII digits (a cheaper test than the regex)
+    suffices when every present cell passes it; otherwise the regex decides."""
+    if kind in ("integer", "year"):
+        digits = mask(pc.ascii_is_decimal(text))
+        limit = 4 if kind == "year" else 18
+        size = np.asarray(pc.binary_length(text).to_numpy(), dtype=np.int64)
+        digits &= (size == limit) if kind == "year" else (size <= limit)
+        if digits[present].all():
+            return digits
+    return mask(pc.match_substring_regex(text, SHAPES[kind]))
+
+
+def _any_plus(text: pa.ChunkedArray, shaped: np.ndarray) -> bool:
+    """Whether a plain-shaped integer has a leading '+' (which Arrow's cast refuses)."""
+    return bool(mask(pc.starts_with(text, "+"))[shaped].any())
 
 
 def _fast_temporal(
