@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pyarrow as pa
@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from opendata.fastcheck.spec import FieldSpec
 
+Column: TypeAlias = pa.Array | pa.ChunkedArray  # Arrow kernels take either; columns stay chunked
 INT64 = (-(2**63), 2**63 - 1)
 _YEAR = r"(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})"  # not 0000
 _DATE = _YEAR + r"-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
@@ -44,13 +45,13 @@ SHAPES = {
 class ReadColumn:
     """A field's cells read: typed values and what went wrong where (row indices)."""
 
-    typed: pa.Array | pa.ChunkedArray  # the field's Arrow type; null where missing or not a value
+    typed: Column  # the field's Arrow type; null where missing or not a value
     missing: np.ndarray  # bool per row
     fast: np.ndarray  # bool per row: read (and constraint-checked) vectorized
     findings: dict[str, np.ndarray] = field(default_factory=dict)  # rule -> rows
 
 
-def mask(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
+def mask(array: Column) -> np.ndarray:
     """An Arrow boolean as a numpy bool array (null counts as false)."""
     filled = pc.fill_null(array, False)
     if isinstance(filled, pa.ChunkedArray):
@@ -58,14 +59,14 @@ def mask(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def only(where: np.ndarray, values: pa.Array) -> pa.Array:
+def only(where: np.ndarray, values: Column) -> Column:
     """``values`` where ``where`` holds, null elsewhere."""
     if where.all():
         return values
     return pc.if_else(pa.array(where, pa.bool_()), values, pa.scalar(None, values.type))
 
 
-def read_column(spec: FieldSpec, text: pa.Array) -> ReadColumn:
+def read_column(spec: FieldSpec, text: Column) -> ReadColumn:
     if spec.missing_values == [""]:  # the usual list: an empty cell, read off the offsets
         missing = mask(pc.equal(pc.binary_length(text), 0))
     else:
@@ -84,8 +85,8 @@ def read_column(spec: FieldSpec, text: pa.Array) -> ReadColumn:
 
 
 def _fast_read(
-    spec: FieldSpec, text: pa.Array, present: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    spec: FieldSpec, text: Column, present: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, Column]:
     """(read, certain type errors, typed values) for the cells with a plain shape."""
     none = np.zeros(len(text), dtype=bool)
     kind = spec.kind
@@ -137,8 +138,8 @@ def _any_plus(text: pa.ChunkedArray, shaped: np.ndarray) -> bool:
 
 
 def _fast_temporal(
-    kind: str, text: pa.Array, present: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    kind: str, text: Column, present: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, Column]:
     """Dates, datetimes, times: Arrow's parser behind a regex that admits only what both accept.
 
     The regex leaves out what Python and Arrow read differently (hour 24, second 60, year
@@ -162,7 +163,7 @@ def _fast_temporal(
     return ok, bad, typed
 
 
-def _number(text: pa.Array, start: int, size: int) -> np.ndarray:
+def _number(text: Column, start: int, size: int) -> np.ndarray:
     part = pc.utf8_slice_codeunits(text, start, start + size)
     return np.asarray(pc.fill_null(pc.cast(part, pa.int32(), safe=False), 0).to_numpy(), np.int64)
 
@@ -177,7 +178,7 @@ def _valid_date(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndar
     return (year >= 1) & good_month & (day >= 1) & (day <= last)
 
 
-def _read_slow(spec: FieldSpec, text: pa.Array, slow: np.ndarray, column: ReadColumn) -> None:
+def _read_slow(spec: FieldSpec, text: Column, slow: np.ndarray, column: ReadColumn) -> None:
     """frictionless reads each distinct odd cell; its notes become findings, its value typed."""
     rows = np.flatnonzero(slow)
     verdicts, codes = read_distinct(spec, text, rows)
@@ -202,7 +203,7 @@ def _read_slow(spec: FieldSpec, text: pa.Array, slow: np.ndarray, column: ReadCo
 
 
 def read_distinct(
-    spec: FieldSpec, text: pa.Array, rows: np.ndarray
+    spec: FieldSpec, text: Column, rows: np.ndarray
 ) -> tuple[list[tuple[Any, dict[str, str] | None]], np.ndarray]:
     """frictionless's (value, notes) for each distinct text at ``rows``, and each row's code."""
     sub = text.take(pa.array(rows, pa.int64()))

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from opendata.fastcheck.cells import INT64, mask, read_distinct
+from opendata.fastcheck.cells import INT64, Column, mask, read_distinct
 from opendata.fastcheck.patterns import python_pattern, re2_pattern
 from opendata.fastcheck.spec import FieldSpec
 
@@ -32,7 +32,7 @@ _BROKEN: dict[str, tuple[Callable[..., Any], bool]] = {
 
 
 def check_constraints(
-    spec: FieldSpec, text: pa.Array, typed: pa.Array, fast: np.ndarray
+    spec: FieldSpec, text: Column, typed: Column, fast: np.ndarray
 ) -> dict[str, np.ndarray]:
     """rule -> rows among the ``fast`` cells that break it."""
     found: dict[str, np.ndarray] = {}
@@ -60,7 +60,7 @@ def check_constraints(
     return found
 
 
-def _compare(spec: FieldSpec, rule: str, typed: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def _compare(spec: FieldSpec, rule: str, typed: Column) -> tuple[np.ndarray, np.ndarray]:
     """(certainly broken, unsure) for enum and the bounds."""
     nothing = np.zeros(len(typed), dtype=bool)
     limit = spec.limit(rule)
@@ -88,14 +88,14 @@ def _compare(spec: FieldSpec, rule: str, typed: pa.Array) -> tuple[np.ndarray, n
     return broken, nothing
 
 
-def _ask_frictionless(spec: FieldSpec, rule: str, text: pa.Array, where: np.ndarray) -> np.ndarray:
+def _ask_frictionless(spec: FieldSpec, rule: str, text: Column, where: np.ndarray) -> np.ndarray:
     rows = np.flatnonzero(where)
     verdicts, codes = read_distinct(spec, text, rows)
     bad = [code for code, (_, notes) in enumerate(verdicts) if notes and rule in notes]
     return rows[np.isin(codes, bad)]
 
 
-def _pattern(spec: FieldSpec, text: pa.Array, fast: np.ndarray) -> np.ndarray:
+def _pattern(spec: FieldSpec, text: Column, fast: np.ndarray) -> np.ndarray:
     """RE2 on plain ASCII cells when the pattern translates; Python's re for the rest."""
     pattern = spec.constraints["pattern"]
     translated = re2_pattern(pattern)

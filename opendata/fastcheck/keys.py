@@ -17,9 +17,8 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
-from opendata.fastcheck.cells import read_distinct
+from opendata.fastcheck.cells import Column, read_distinct
 from opendata.fastcheck.fingerprint import repeated
 from opendata.fastcheck.spec import FieldSpec
 
@@ -33,7 +32,7 @@ class Repeats:
     values: list[str] = field(default_factory=list)
 
 
-def unique_repeats(spec: FieldSpec, text: pa.Array, typed: pa.Array) -> Repeats:
+def unique_repeats(spec: FieldSpec, text: Column, typed: Column) -> Repeats:
     present = ~_nulls(typed)
     candidates = np.flatnonzero(present & repeated([typed]))
     found = Repeats()
@@ -44,7 +43,7 @@ def unique_repeats(spec: FieldSpec, text: pa.Array, typed: pa.Array) -> Repeats:
 
 
 def primary_key_repeats(
-    specs: list[FieldSpec], texts: list[pa.Array], typed: list[pa.Array]
+    specs: list[FieldSpec], texts: list[Column], typed: list[Column]
 ) -> Repeats:
     empty = np.logical_and.reduce([_nulls(t) for t in typed])
     candidates = np.flatnonzero(~empty & repeated(typed))
@@ -61,7 +60,7 @@ def primary_key_repeats(
     return found
 
 
-def _cells(texts: list[pa.Array], row: int) -> str:
+def _cells(texts: list[Column], row: int) -> str:
     """The key's cells as written, as the report shows a primary-key finding."""
     return ", ".join(str(text[row].as_py()) for text in texts)
 
@@ -91,12 +90,12 @@ def _has_nan(value: Any) -> bool:
         return True
 
 
-def _exact(spec: FieldSpec, text: pa.Array, rows: np.ndarray) -> list[Any]:
+def _exact(spec: FieldSpec, text: Column, rows: np.ndarray) -> list[Any]:
     if not rows.size:
         return []
     verdicts, codes = read_distinct(spec, text, rows)
     return [verdicts[code][0] for code in codes.tolist()]
 
 
-def _nulls(typed: pa.Array | pa.ChunkedArray) -> np.ndarray:
+def _nulls(typed: Column) -> np.ndarray:
     return np.asarray(typed.is_null().to_numpy(zero_copy_only=False), dtype=bool)
