@@ -49,5 +49,8 @@ serve: install ## local Prefect server + worker, deployments from prefect.yaml (
 serve-down: ## stop what serve started
 	bash scripts/serve.sh down
 
+bench: install ## frictionless vs the fast validator vs validate + convert, 1M rows (bench/README.md)
+	$(PY) bench/run.py --findings
+
 clean: ## remove build outputs (keeps the raw archive in archive/, see docs/sources.md)
 	rm -rf build

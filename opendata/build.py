@@ -8,15 +8,21 @@ datapackage.json and the validation report, each with its SHA-256.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from opendata import __version__
 from opendata.convert import sha256_file, typed_table, write_csv, write_json, write_parquet
-from opendata.errors import SourceError, ValidationFailed
+from opendata.errors import ManifestError, SourceError, ValidationFailed
 from opendata.extract import extract, replay_note
+from opendata.fastcheck import validate_arrow
 from opendata.join import apply_joins, merge_findings, supplied_fields
 from opendata.manifest import Manifest
 from opendata.metadata import datapackage
@@ -84,13 +90,29 @@ def parse(manifest: Manifest, raw: RawSnapshot) -> ParsedTable:
     return apply_joins(parsed, manifest.join, lookups, manifest.columns)
 
 
-def check(manifest: Manifest, parsed: ParsedTable) -> tuple[PreparedTable, ValidationReport]:
-    """Map the columns and validate; the report is complete whether or not it is valid."""
+ENGINES = ("arrow", "frictionless")
+
+
+def check(manifest: Manifest, parsed: ParsedTable, engine: str | None = None) -> tuple[PreparedTable, ValidationReport]:
+    """Map the columns and validate; the report is complete whether or not it is valid.
+
+    ``engine`` (default: env ``OPENDATA_VALIDATOR``, else "arrow") picks the validator:
+    "arrow" checks the Arrow columns and keeps the typed table for ``convert``;
+    "frictionless" is the reference implementation (slower, same findings).
+    """
+    chosen = engine or os.environ.get("OPENDATA_VALIDATOR") or "arrow"
+    if chosen not in ENGINES:
+        raise ManifestError(f"unknown validator '{chosen}'; use one of {', '.join(ENGINES)}")
     schema = load_schema(manifest.schema_path)
     prepared, column_errors = prepare(parsed, manifest, schema)
-    report = validate_table(manifest.slug, prepared, schema, column_errors)
-    merge_findings(report, parsed.findings, supplied_fields(manifest.join))
-    return prepared, report
+    joined = supplied_fields(manifest.join)
+    if chosen == "frictionless":
+        report = validate_table(manifest.slug, prepared, schema, column_errors)
+        merge_findings(report, parsed.findings, joined)
+        return prepared, report
+    report, typed = validate_arrow(manifest.slug, prepared, schema, column_errors)
+    merge_findings(report, parsed.findings, joined)
+    return replace(prepared, typed=typed if report.valid else None), report
 
 
 def write_report(report: ValidationReport, directory: Path) -> list[Path]:
@@ -115,14 +137,16 @@ def convert(
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
-    table = typed_table(table_csv_bytes(prepared), schema)
-    write_csv(table, directory / "data.csv")
-    write_parquet(table, directory / "data.parquet")
-    write_json(schema.descriptor, directory / "schema.json")
-    write_report(report, directory)
-    files = [
-        _built("data-csv", directory / "data.csv", "CSV", "text/csv"),
-        _built("data-parquet", directory / "data.parquet", "Parquet", "application/vnd.apache.parquet"),
+    table = prepared.typed  # read once, by the fast validator
+    if table is None:
+        table = typed_table(table_csv_bytes(prepared), schema)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # Arrow writes without the GIL: one core each
+        csv_file = pool.submit(_write, write_csv, table, directory, "data-csv")
+        parquet_file = pool.submit(_write, write_parquet, table, directory, "data-parquet")
+        write_json(schema.descriptor, directory / "schema.json")
+        write_report(report, directory)
+        files = [csv_file.result(), parquet_file.result()]
+    files += [
         _built("table-schema", directory / "schema.json", "JSON", "application/json"),
         _built("validation-report", directory / "validation-report.json", "JSON", "application/json"),
     ]
@@ -141,6 +165,18 @@ def convert(
     if note:
         provenance["replayed"] = note
     return Build(manifest, schema, directory, files, table.num_rows, report, provenance)
+
+
+DATA_FILES = {  # key: (file name, format, media type)
+    "data-csv": ("data.csv", "CSV", "text/csv"),
+    "data-parquet": ("data.parquet", "Parquet", "application/vnd.apache.parquet"),
+}
+
+
+def _write(writer: Callable[[pa.Table, Path], None], table: pa.Table, directory: Path, key: str) -> BuiltFile:
+    name, fmt, media_type = DATA_FILES[key]
+    writer(table, directory / name)
+    return _built(key, directory / name, fmt, media_type)
 
 
 def _built(key: str, path: Path, fmt: str, media_type: str) -> BuiltFile:

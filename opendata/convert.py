@@ -46,11 +46,16 @@ def typed_table(csv_bytes: bytes, schema: TableSchema) -> pa.Table:
 
 
 def _csv_ready(table: pa.Table) -> pa.Table:
-    """Datetimes as ISO 8601 with a 'T' (Arrow would write a space)."""
+    """Datetimes as ISO 8601 with a 'T' (Arrow would write a space).
+
+    Arrow's own text cast, then the one space swapped: the same text as strftime
+    ("%Y-%m-%dT%H:%M:%S") for second-resolution timestamps, several times faster.
+    """
     columns = []
     for column in table.columns:
         if pa.types.is_timestamp(column.type):
-            column = pc.strftime(column, format="%Y-%m-%dT%H:%M:%S")
+            text = pc.cast(column, pa.string())
+            column = pc.replace_substring(text, " ", "T", max_replacements=1)
         columns.append(column)
     return pa.table(columns, names=table.column_names)
 

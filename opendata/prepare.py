@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -28,6 +29,7 @@ class PreparedTable:
     row_word: str
     source_columns: dict[str, str]  # schema field -> header in the source
     as_written: dict[str, pa.ChunkedArray] = field(default_factory=dict)  # before normalising
+    typed: pa.Table | None = None  # the same table typed by the schema, once validation made it
 
     def cell_as_written(self, column: str, index: int, fallback: str | None) -> str | None:
         """A cell as the steward typed it ('93,27'), for messages about normalised columns."""
@@ -95,7 +97,7 @@ def prepare(parsed: ParsedTable, manifest: Manifest, schema: TableSchema) -> tup
         if name in manifest.constants and name not in field_to_source:
             columns.append(pa.chunked_array([pa.array([manifest.constants[name]] * rows, pa.string())]))
             continue
-        column = pc.utf8_trim_whitespace(parsed.table.column(field_to_source[name]))
+        column = trim(parsed.table.column(field_to_source[name]))
         if name in numeric and (decimal != "." or thousands):
             as_written[name] = column
             column = normalise_number(column, decimal, thousands)
@@ -110,6 +112,39 @@ def prepare(parsed: ParsedTable, manifest: Manifest, schema: TableSchema) -> tup
         as_written,
     )
     return prepared, errors
+
+
+def trim(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Cells without surrounding whitespace; the column itself (no copy) when none has any."""
+    if not _edges_may_be_space(column):
+        return column
+    trimmed = pc.utf8_trim_whitespace(column)
+    if pc.sum(pc.binary_length(trimmed)) == pc.sum(pc.binary_length(column)):
+        return column  # trimming only removes bytes: as many bytes means nothing was trimmed
+    return trimmed
+
+
+def _edges_may_be_space(column: pa.ChunkedArray) -> bool:
+    """Whether any cell starts or ends with a byte that could be whitespace.
+
+    Looks at one byte at each end of each cell (Arrow's buffers, via numpy): a control
+    character, a space, or any non-ASCII byte (which might belong to a Unicode space)
+    means "maybe", and the column is trimmed for real. Plain ASCII edges mean "no".
+    """
+    if not pa.types.is_string(column.type):
+        return True
+    for chunk in column.chunks:
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        if data_buffer is None or chunk.null_count:
+            return True
+        offsets = np.frombuffer(offsets_buffer, np.int32)[chunk.offset : chunk.offset + len(chunk) + 1]
+        starts, ends = offsets[:-1], offsets[1:]
+        filled = ends > starts
+        data = np.frombuffer(data_buffer, np.uint8)
+        edges = np.concatenate([data[starts[filled]], data[ends[filled] - 1]])
+        if ((edges <= 0x20) | (edges >= 0x7F)).any():
+            return True
+    return False
 
 
 def normalise_number(column: pa.ChunkedArray, decimal: str, thousands: str) -> pa.ChunkedArray:

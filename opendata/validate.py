@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any
+from typing import Any, Literal
 
 import pyarrow.csv as pacsv
-from frictionless import Resource
+from frictionless import Dialect, Resource
+from frictionless.formats import CsvControl
 
 from opendata.prepare import PreparedTable
 from opendata.report import CellError, ValidationReport
@@ -42,13 +43,31 @@ def validate_table(
     )
     if prior:  # columns are missing or unknown: per-cell findings would only repeat that
         return report
-    resource = Resource(data=table_csv_bytes(prepared), format="csv", schema=schema.frictionless())
+    # We wrote these bytes: say so, rather than let frictionless sniff the delimiter and encoding.
+    dialect = Dialect(controls=[CsvControl(delimiter=",", quote_char='"')])
+    resource = Resource(
+        data=table_csv_bytes(prepared), format="csv", encoding="utf-8", dialect=dialect,
+        schema=schema.frictionless(), datapackage_version=_standard(schema),
+    )  # fmt: skip
     result = resource.validate(limit_errors=ERROR_LIMIT)
     fields = {f["name"]: f for f in schema.fields}
     for task in result.tasks:
         for error in task.errors:
             report.errors.append(_cell_error(error, prepared, fields, schema))
     return report
+
+
+def _standard(schema: TableSchema) -> Literal["v1", "v2", "unknown"]:
+    """The Data Package version the schema's ``$schema`` declares, for the resource around it.
+
+    Without it frictionless takes the resource for v1 and rejects a v2 schema's rules
+    (exclusiveMinimum/Maximum) as a field error instead of checking them.
+    """
+    profile = str(schema.descriptor.get("$schema") or "")
+    match = re.search(r"/profiles/(\d+)\.\d+/", profile)
+    if match:
+        return "v2" if match.group(1) == "2" else "v1"
+    return "unknown" if profile else "v1"
 
 
 def _cell_error(
@@ -63,30 +82,37 @@ def _cell_error(
     source_column = prepared.source_columns.get(column) if column else None
     if error.type == "type-error" and column:
         field = fields[column]
-        return CellError("type", _type_message(field), row, column, source_column, value)
+        return CellError("type", type_message(field), row, column, source_column, value)
     if error.type == "constraint-error" and column:
         match = _CONSTRAINT.search(error.note or "")
         rule, limit = (match.group(1), match.group(2)) if match else ("constraint", error.note)
-        return CellError(rule, _constraint_message(rule, limit), row, column, source_column, value)
+        return CellError(rule, constraint_message(rule, limit), row, column, source_column, value)
     if error.type in ("primary-key", "unique-error"):
         key = schema.primary_key if error.type == "primary-key" else [column or ""]
-        cells = getattr(error, "cells", []) or []
-        shown = ", ".join(str(c) for c in cells) if error.type == "primary-key" else value
         other = re.search(r"position (\d+)", error.note or "")
-        where = f" (first seen in {prepared.row_word} {prepared.source_row(int(other.group(1)) - 2)})" if other else ""
-        rule = "primary-key" if error.type == "primary-key" else "unique"
-        return CellError(
-            rule,
-            f"{' + '.join(key)} must be unique and present; this value repeats or is empty{where}",
-            row,
-            ", ".join(key) if error.type == "primary-key" else column,
-            None,
-            shown,
-        )
+        previous = prepared.source_row(int(other.group(1)) - 2) if other else None
+        message = key_message(key, prepared.row_word, previous)
+        if error.type == "unique-error":
+            return CellError("unique", message, row, column, None, value)
+        cells = getattr(error, "cells", []) or []  # every cell of the row: show the key's
+        at = [schema.field_names.index(k) for k in key]
+        shown = ", ".join(str(cells[i]) if i < len(cells) else "" for i in at)
+        return CellError("primary-key", message, row, ", ".join(key), None, shown)
+    if error.type == "blank-row":
+        return CellError("blank-row", BLANK_ROW_MESSAGE, row)
     return CellError(error.type, error.message, row, column, source_column, value)
 
 
-def _type_message(field: dict[str, Any]) -> str:
+BLANK_ROW_MESSAGE = "the row is empty: every cell is blank or a missing value"
+
+
+def key_message(key: list[str], row_word: str, previous: int | None) -> str:
+    """A repeated (or wholly empty) unique value or primary key, naming the earlier row."""
+    where = f" (first seen in {row_word} {previous})" if previous is not None else ""
+    return f"{' + '.join(key)} must be unique and present; this value repeats or is empty{where}"
+
+
+def type_message(field: dict[str, Any]) -> str:
     kind = field.get("type", "string")
     examples = {
         "integer": "a whole number, e.g. 42",
@@ -100,7 +126,7 @@ def _type_message(field: dict[str, Any]) -> str:
     return f"expected {examples.get(kind, kind)}"
 
 
-def _constraint_message(rule: str, limit: str) -> str:
+def constraint_message(rule: str, limit: str) -> str:
     return {
         "required": "a value is required",
         "enum": f"must be one of {limit}",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 from pathlib import Path
 from typing import Literal
 
@@ -18,7 +17,13 @@ from pydantic import Field, field_validator
 
 from opendata.errors import SourceError
 from opendata.sources.base import ParsedTable, RawSnapshot, Source, SourceSettingsBase
-from opendata.sources.text import check_header, decode, drop_trailing_blank_rows, read_local
+from opendata.sources.text import (
+    check_header,
+    decode,
+    drop_trailing_blank_rows,
+    read_local,
+    utf8_content,
+)
 
 
 class CsvSettings(SourceSettingsBase):
@@ -49,19 +54,36 @@ class CsvSource(Source[CsvSettings]):
         return read_local(base_dir / settings.path, "text/csv")
 
     def parse(self, settings: CsvSettings, raw: RawSnapshot) -> ParsedTable:
-        text = decode(raw, settings.encoding, settings.bom)
-        return parse_csv_text(text, raw.origin, settings.delimiter, settings.quote_char, settings.header_row)
+        data = utf8_content(raw, settings.encoding, settings.bom)
+        try:
+            return parse_csv_bytes(data, raw.origin, settings.delimiter, settings.quote_char, settings.header_row)
+        except _NotUtf8:
+            decode(raw, settings.encoding, settings.bom)  # says which line and byte
+            raise SourceError(f"{raw.origin}: not valid {settings.encoding}") from None
 
 
 def parse_csv_text(text: str, origin: str, delimiter: str, quote_char: str, header_row: int) -> ParsedTable:
     """Parse CSV text into an all-string Arrow table; a ragged line is a clear error."""
-    lines = text.splitlines()
+    return parse_csv_bytes(text.encode("utf-8"), origin, delimiter, quote_char, header_row)
+
+
+class _NotUtf8(Exception):
+    """Bytes that are not UTF-8 reached the parser (only a UTF-8 source passes uncopied)."""
+
+
+def parse_csv_bytes(data: bytes, origin: str, delimiter: str, quote_char: str, header_row: int) -> ParsedTable:
+    """Parse UTF-8 CSV bytes into an all-string Arrow table; a ragged line is a clear error.
+
+    Only the lines up to the header are decoded in Python; Arrow reads (and checks the
+    UTF-8 of) the rest, so a large file is not held as text and as a list of lines too.
+    """
+    lines = _leading_lines(data, header_row)
     if len(lines) < header_row:
         raise SourceError(
             f"{origin}: expected the column names on line {header_row}, but the file has {len(lines)} lines"
         )
-    header = next(csv.reader([lines[header_row - 1]], delimiter=delimiter, quotechar=quote_char), [])
-    header = check_header([h.strip() for h in header], origin, header_row)
+    cells = csv.reader([lines[header_row - 1]], delimiter=delimiter, quotechar=quote_char)
+    header = check_header([h.strip() for h in next(cells, [])], origin, header_row)
     bad_rows: list[pacsv.InvalidRow] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -70,7 +92,7 @@ def parse_csv_text(text: str, origin: str, delimiter: str, quote_char: str, head
 
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            pa.BufferReader(pa.py_buffer(data)),
             read_options=pacsv.ReadOptions(column_names=header, skip_rows=header_row),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, quote_char=quote_char, invalid_row_handler=on_invalid
@@ -82,14 +104,30 @@ def parse_csv_text(text: str, origin: str, delimiter: str, quote_char: str, head
             ),
         )
     except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc):
+            raise _NotUtf8(str(exc)) from None
         raise SourceError(f"{origin}: cannot read as CSV with delimiter {delimiter!r}: {exc}") from None
     if bad_rows:
-        bad_lines = [_describe_ragged(row, lines) for row in bad_rows]
+        all_lines = data.decode("utf-8", errors="replace").splitlines()
+        bad_lines = [_describe_ragged(row, all_lines) for row in bad_rows]
         shown = "; ".join(bad_lines[:10]) + (f"; and {len(bad_lines) - 10} more" if len(bad_lines) > 10 else "")
         raise SourceError(
             f"{origin}: {len(bad_lines)} line(s) do not have {len(header)} cells separated by {delimiter!r}: {shown}"
         )
     return ParsedTable(drop_trailing_blank_rows(table), origin, header_row + 1, "line")
+
+
+def _leading_lines(data: bytes, count: int) -> list[str]:
+    """The lines up to line ``count`` (all, if the file is shorter), as str.splitlines splits."""
+    end = -1
+    for _ in range(count):
+        end = data.find(b"\n", end + 1)
+        if end < 0:
+            break
+    try:
+        return (data if end < 0 else data[: end + 1]).decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise _NotUtf8("header") from None
 
 
 def _describe_ragged(row: pacsv.InvalidRow, lines: list[str]) -> str:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
+import functools
 import mimetypes
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -50,6 +53,22 @@ def decode(raw: RawSnapshot, encoding: str, bom: bool) -> str:
     return text.removeprefix(BOM)
 
 
+def utf8_content(raw: RawSnapshot, encoding: str, bom: bool) -> bytes:
+    """The content as UTF-8 without a BOM. UTF-8 sources pass as they are (Arrow checks
+    the bytes while parsing); others are decoded here, with ``decode``'s messages."""
+    try:
+        utf8 = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+    except LookupError:
+        utf8 = False
+    if not utf8:
+        return decode(raw, encoding, bom).encode("utf-8")
+    if raw.content.startswith(b"\xef\xbb\xbf"):
+        return raw.content[3:]
+    if bom:
+        decode(raw, encoding, bom)  # raises: the manifest promised a BOM
+    return raw.content
+
+
 def check_header(header: list[str], origin: str, row: int) -> list[str]:
     """Column names must be present and distinct, or no cell can be named in a report."""
     if not any(header):
@@ -64,15 +83,19 @@ def check_header(header: list[str], origin: str, row: int) -> list[str]:
 
 
 def drop_trailing_blank_rows(table: pa.Table) -> pa.Table:
-    """Office exports often end with rows of empty cells (';;;;'): they are not data."""
+    """Office exports often end with rows of empty cells (';;;;'): they are not data.
+
+    Looks only at the end of the table, in growing blocks, not at every row."""
     if table.num_rows == 0 or table.num_columns == 0:
         return table
-    blank = None
-    for column in table.columns:
-        empty = pc.equal(pc.utf8_trim_whitespace(column), "")
-        blank = empty if blank is None else pc.and_(blank, empty)
-    flags = blank.to_pylist() if blank is not None else []
-    keep = len(flags)
-    while keep and flags[keep - 1]:
-        keep -= 1
-    return table.slice(0, keep)
+    end, size = table.num_rows, 64
+    while end:
+        start = max(0, end - size)
+        tail = table.slice(start, end - start)
+        blank = [pc.equal(pc.utf8_trim_whitespace(column), "") for column in tail.columns]
+        flags = pc.fill_null(functools.reduce(pc.and_, blank), False)
+        data = np.flatnonzero(~np.asarray(flags.to_numpy(), dtype=bool))
+        if data.size:
+            return table.slice(0, start + int(data[-1]) + 1)
+        end, size = start, size * 8
+    return table.slice(0, 0)
