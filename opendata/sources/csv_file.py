@@ -13,7 +13,7 @@ from typing import Literal
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from opendata.errors import SourceError
 from opendata.sources.base import ParsedTable, RawSnapshot, Source, SourceSettingsBase
@@ -26,9 +26,10 @@ from opendata.sources.text import (
 )
 
 
-class CsvSettings(SourceSettingsBase):
-    type: Literal["csv"]
-    path: str = Field(description="the file, relative to the dataset folder")
+class CsvDialect(BaseModel):
+    """How a CSV file is written: shared by local files (``type: csv``) and ``type: http``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
     delimiter: str = Field(default=",", min_length=1, max_length=1)
     quote_char: str = Field(default='"', min_length=1, max_length=1)
     encoding: str = "utf-8"
@@ -47,6 +48,11 @@ class CsvSettings(SourceSettingsBase):
         return value
 
 
+class CsvSettings(SourceSettingsBase, CsvDialect):
+    type: Literal["csv"]
+    path: str = Field(description="the file, relative to the dataset folder")
+
+
 class CsvSource(Source[CsvSettings]):
     settings_model = CsvSettings
 
@@ -54,12 +60,17 @@ class CsvSource(Source[CsvSettings]):
         return read_local(base_dir / settings.path, "text/csv")
 
     def parse(self, settings: CsvSettings, raw: RawSnapshot) -> ParsedTable:
-        data = utf8_content(raw, settings.encoding, settings.bom)
-        try:
-            return parse_csv_bytes(data, raw.origin, settings.delimiter, settings.quote_char, settings.header_row)
-        except _NotUtf8:
-            decode(raw, settings.encoding, settings.bom)  # says which line and byte
-            raise SourceError(f"{raw.origin}: not valid {settings.encoding}") from None
+        return parse_with_dialect(settings, raw)
+
+
+def parse_with_dialect(dialect: CsvDialect, raw: RawSnapshot) -> ParsedTable:
+    """Raw bytes in the declared dialect -> an all-string table (any CSV source ends here)."""
+    data = utf8_content(raw, dialect.encoding, dialect.bom)
+    try:
+        return parse_csv_bytes(data, raw.origin, dialect.delimiter, dialect.quote_char, dialect.header_row)
+    except _NotUtf8:
+        decode(raw, dialect.encoding, dialect.bom)  # says which line and byte
+        raise SourceError(f"{raw.origin}: not valid {dialect.encoding}") from None
 
 
 def parse_csv_text(text: str, origin: str, delimiter: str, quote_char: str, header_row: int) -> ParsedTable:

@@ -9,16 +9,15 @@ sends an RFC 8288 ``Link: <...>; rel="next"`` header is followed page by page.
 
 from __future__ import annotations
 
-import codecs
 import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from opendata.errors import SourceError
 from opendata.sources.base import ParsedTable, RawPart, RawSnapshot, Source, text_table
-from opendata.sources.csv_file import CsvSettings, CsvSource
+from opendata.sources.csv_file import CsvDialect, parse_with_dialect
 from opendata.sources.excel import ExcelSettings, ExcelSource, cell_text
 from opendata.sources.network import HttpClient, NetworkSettings, load_json, safe_url, snapshot_of
 from opendata.sources.text import check_header
@@ -30,32 +29,16 @@ ACCEPT = {
 }
 
 
-class HttpSettings(NetworkSettings):
+class HttpSettings(NetworkSettings, CsvDialect):
     type: Literal["http"]
     url: str = Field(pattern=r"^https?://", description="the file or API address")
     format: Literal["csv", "excel", "json"]
-    # CSV (as for type: csv)
-    delimiter: str = Field(default=",", min_length=1, max_length=1)
-    quote_char: str = Field(default='"', min_length=1, max_length=1)
-    encoding: str = "utf-8"
-    bom: bool = False
-    decimal: Literal[".", ","] = "."
-    thousands: Literal["", " ", "\u00a0", ".", ","] = ""
-    header_row: int = Field(default=1, ge=1)
+    # CSV: the keys of CsvDialect (delimiter, encoding, decimal, ...), as for type: csv
     # Excel (as for type: excel)
     sheet: str | None = None
     # JSON
     records: str | None = Field(default=None, description="dotted path to the list of records, e.g. data.items")
     max_pages: int = Field(default=100, ge=1, le=10_000, description="pages followed through Link: rel=next")
-
-    @field_validator("encoding")
-    @classmethod
-    def _known_encoding(cls, value: str) -> str:
-        try:
-            codecs.lookup(value)
-        except LookupError:
-            raise ValueError(f"unknown encoding '{value}'; use e.g. utf-8 or windows-1252") from None
-        return value
 
     @model_validator(mode="after")
     def _sheet_for_excel(self) -> HttpSettings:
@@ -88,16 +71,7 @@ class HttpSource(Source[HttpSettings]):
         if not any(p.content for p in parts):
             raise SourceError(f"{raw.origin}: the answer is empty")
         if settings.format == "csv":
-            csv = CsvSettings(
-                type="csv",
-                path=raw.origin,
-                delimiter=settings.delimiter,
-                quote_char=settings.quote_char,
-                encoding=settings.encoding,
-                bom=settings.bom,
-                header_row=settings.header_row,
-            )
-            return CsvSource().parse(csv, raw)
+            return parse_with_dialect(settings, raw)
         if settings.format == "excel":
             excel = ExcelSettings(
                 type="excel", path=raw.origin, sheet=settings.sheet or "", header_row=settings.header_row
