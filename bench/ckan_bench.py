@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/ckan_bench.py --rows 1000000      # needs the test portal (.ckan/env)
 
-Generates a seeded table shaped like broadband coverage per address, builds the published
-files once (CSV, Parquet, schema, datapackage), then runs each measurement in its own
+Uses the validation benchmark's dataset (bench/generate.py: broadband coverage per address,
+its schema bench/bredband-adresser.schema.json), builds the published files once through the
+pipeline (CSV, Parquet, schema, report, datapackage), then runs each measurement in its own
 process, so its peak memory (max RSS) is its own:
 
 - ``local``: the local catalog target (copies the files);
@@ -23,6 +24,7 @@ import argparse
 import csv
 import json
 import os
+import pickle
 import subprocess
 import sys
 import time
@@ -31,9 +33,26 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-OUT = ROOT / "bench" / "out"
 
-from bench.bench_data import SLUG, count_rows, generate, make_build  # noqa: E402
+from bench.generate import SLUG, ensure  # noqa: E402
+
+
+def built(root: Path) -> Any:
+    """The dataset under ``root`` as the pipeline builds it (fetch without archiving, parse,
+    check, convert) into <root>/build/<slug>: once, then kept pickled for the steps."""
+    source = root / "datasets" / SLUG / "source" / "adresser.csv"
+    saved = root / "build" / f"{SLUG}.pickle"
+    if saved.exists() and saved.stat().st_mtime > source.stat().st_mtime:
+        return pickle.loads(saved.read_bytes())
+    from opendata import build
+    from opendata.manifest import load_manifest
+
+    manifest = load_manifest(source.parent.parent)
+    raw = build.fetch(manifest, record=False)
+    prepared, report = build.check(manifest, build.parse(manifest, raw))
+    result = build.convert(manifest, prepared, report, raw, saved.parent / SLUG)
+    saved.write_bytes(pickle.dumps(result))
+    return result
 
 
 def ckan_client() -> Any:
@@ -45,6 +64,7 @@ def ckan_client() -> Any:
 
 def step(name: str, folder: Path, sample: int) -> dict[str, Any]:
     """One measurement, run in a child process; returns seconds and what it did."""
+    build = built(folder)
     if name == "frictionless":  # the CLI, as a steward would run it (relative paths: it refuses others)
         started = time.perf_counter()
         done = subprocess.run(
@@ -58,7 +78,7 @@ def step(name: str, folder: Path, sample: int) -> dict[str, Any]:
                 "schema.json",
                 "data.csv",
             ],
-            cwd=folder / "build",
+            cwd=build.directory,
             capture_output=True,
             text=True,
             check=False,
@@ -67,7 +87,6 @@ def step(name: str, folder: Path, sample: int) -> dict[str, Any]:
         if "VALID" not in done.stdout:
             raise SystemExit(f"frictionless did not validate the file: {done.stdout[-500:]}{done.stderr[-500:]}")
         return {"seconds": seconds, "peak_rss_mb": int(done.stderr.strip().splitlines()[-1]) / 1024}
-    build = make_build(folder)
     if name == "local":
         import shutil
 
@@ -102,12 +121,12 @@ def step(name: str, folder: Path, sample: int) -> dict[str, Any]:
             "dataset": f"bench-{os.getpid()}-{SLUG}",
             "notes": result.notes,
         }
-    return naive(name, client, folder, sample)
+    return naive(name, client, build.file("data-csv").path, sample)
 
 
-def naive(name: str, client: Any, folder: Path, sample: int) -> dict[str, Any]:
+def naive(name: str, client: Any, data: Path, sample: int) -> dict[str, Any]:
     """The naive loads: untyped records as text, on ``sample`` rows of the same CSV."""
-    with (folder / "build" / "data.csv").open(encoding="utf-8", newline="") as handle:
+    with data.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         records = [row for _, row in zip(range(sample), reader, strict=False)]
     org = (
@@ -212,16 +231,11 @@ def main() -> None:
         result.setdefault("peak_rss_mb", peak_rss_mb())
         print(json.dumps(result))
         return
-    folder = OUT / f"rows-{args.rows}"
-    if not (folder / "datasets" / SLUG / "source" / "data.csv").exists():
-        generate(args.rows, folder)
-    make_build(folder)
-    rows = count_rows(folder / "build" / "data.csv")
-    print(
-        f"{rows:,} rows; CSV {(folder / 'build/data.csv').stat().st_size / 1e6:.0f} MB, "
-        f"Parquet {(folder / 'build/data.parquet').stat().st_size / 1e6:.0f} MB",
-        flush=True,
-    )
+    folder = ensure(args.rows)
+    build = built(folder)
+    rows = build.row_count
+    csv_mb, parquet_mb = (build.file(key).bytes / 1e6 for key in ("data-csv", "data-parquet"))
+    print(f"{rows:,} rows; CSV {csv_mb:.0f} MB, Parquet {parquet_mb:.0f} MB", flush=True)
     print("| what | rows measured | seconds | rows/s | peak RSS MB (client) | CKAN server RSS MB (before -> peak) |")
     print("|---|---:|---:|---:|---:|---:|")
     for name in args.steps.split(","):

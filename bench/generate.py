@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -159,6 +161,21 @@ sample_data: true
 schema: {schema}
 source: {{type: csv, path: source/adresser.csv, delimiter: ",", encoding: utf-8}}
 """
+
+
+def root(rows: int) -> Path:
+    """Where ``rows`` rows live: bench/out for a million, bench/out/<k>k otherwise."""
+    return OUT / (f"{rows // 1000}k" if rows != 1_000_000 else "")
+
+
+def ensure(rows: int) -> Path:
+    """``root(rows)``, generated first if needed. In a child process: Linux carries a parent's
+    peak memory across fork+exec into its children's ru_maxrss, which the benchmarks measure."""
+    out = root(rows)
+    if not (out / "datasets" / SLUG / "source" / "adresser.csv").exists():
+        run = [sys.executable, str(Path(__file__).resolve()), "--rows", str(rows), "--out", str(out)]
+        subprocess.run(run, check=True)
+    return out
 
 
 def main() -> None:

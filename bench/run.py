@@ -25,9 +25,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from generate import SLUG, ensure  # bench/generate.py, next to this script
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SLUG = "bredband-adresser"
 
 
 def measure(name: str, folder: Path) -> dict[str, Any]:
@@ -140,11 +141,8 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(args.measure, Path(args.dataset)), default=str))
         return
-    out = HERE / "out" / (f"{args.rows // 1000}k" if args.rows != 1_000_000 else "")
+    out = ensure(args.rows)
     folder = out / "datasets" / SLUG
-    if not (folder / "source" / "adresser.csv").exists():
-        generate = [sys.executable, str(HERE / "generate.py"), "--rows", str(args.rows)]
-        subprocess.run([*generate, "--out", str(out)], check=True)
     size = (folder / "source" / "adresser.csv").stat().st_size
     load = os.getloadavg()[0]
     print(f"{args.rows:,} rows, {size / 1e6:.0f} MB CSV, {os.cpu_count()} cores, load {load:.1f}")
