@@ -133,7 +133,8 @@ def convert(
     """Write the files of a valid table into ``directory`` (replaced as a whole)."""
     if not report.valid:
         raise ValidationFailed(report)
-    schema = load_schema(manifest.schema_path)
+    # Convert with the very schema the table was validated against: read once, not again here.
+    schema = prepared.schema or load_schema(manifest.schema_path)
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)

@@ -30,6 +30,7 @@ class PreparedTable:
     source_columns: dict[str, str]  # schema field -> header in the source
     as_written: dict[str, pa.ChunkedArray] = field(default_factory=dict)  # before normalising
     typed: pa.Table | None = None  # the same table typed by the schema, once validation made it
+    schema: TableSchema | None = None  # the schema it was prepared (and validated) against
 
     def cell_as_written(self, column: str, index: int, fallback: str | None) -> str | None:
         """A cell as the steward typed it ('93,27'), for messages about normalised columns."""
@@ -110,6 +111,7 @@ def prepare(parsed: ParsedTable, manifest: Manifest, schema: TableSchema) -> tup
         parsed.location,
         {name: field_to_source.get(name, "(constant)") for name in present},
         as_written,
+        schema=schema,
     )
     return prepared, errors
 
