@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn
+from rich.markup import escape
 from rich.table import Table
 
-from opendata import build
+from opendata import __version__
 from opendata.errors import OpendataError
 from opendata.manifest import Manifest, discover, load_manifest
-from opendata.report import ValidationReport
 
+if TYPE_CHECKING:
+    from opendata.report import ValidationReport
+
+# Heavy modules (the build steps, Prefect, the targets) are imported inside the commands that
+# need them: `--help`, `list`, `validate` and `deployments` never import Prefect.
 app = typer.Typer(help="Publish municipal open data: validate, convert, publish.", no_args_is_help=True)
 console = Console()
 err = Console(stderr=True)
@@ -35,8 +39,23 @@ def _root() -> Path:
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"opendata {__version__}", highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="print the version and exit")
+    ] = False,
+) -> None:
+    """Publish municipal open data: validate, convert, publish."""
 
 
 @app.command("list")
@@ -72,6 +91,8 @@ def validate(
     """Validate a dataset against its Table Schema. Exit 0 when valid, 1 when not."""
     if source is not None and replay:
         raise _fail("give --source or --replay, not both")
+    from opendata import build
+
     try:
         manifest = _with_source(load_manifest(_root() / slug), source)
         raw = build.fetch(manifest, replay=replay, record=source is None)
@@ -104,13 +125,8 @@ def publish(
     """Publish one dataset or all of them through the Prefect flows."""
     if bool(slug) == all_:
         raise _fail("give a dataset slug or --all (not both)")
-    if not verbose:
-        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL", "WARNING")
-        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from flows.progress import STEPS, listening
-    from flows.publish_dataset import publish_all
+    _quiet_prefect(verbose)
+    from flows.prefect_api import PrefectUnavailable, ensure_api
     from publish.targets import resolve_name
 
     try:
@@ -120,14 +136,44 @@ def publish(
         raise _fail(str(exc)) from None
     if slug and not (_root() / slug / "dataset.yaml").exists():
         raise _fail(f"no dataset '{slug}' (no {_root() / slug / 'dataset.yaml'}); see `opendata list`")
+    try:
+        api = ensure_api()
+    except PrefectUnavailable as exc:
+        raise _fail(str(exc), 1) from None
+    if api.note:
+        console.print(f"[dim]{escape(api.note)}[/dim]", highlight=False)
     console.print(
         f"Publishing {len(slugs)} dataset(s) to [bold]{resolved}[/bold]"
         + (" (dry run)" if dry_run else "")
         + (" from the raw archive (replay)" if replay else "")
     )
+    outcomes = _run_flows(slugs, target, dry_run=dry_run, replay=replay, verbose=verbose)
+    _print_summary(outcomes, resolved)
+    if dry_run:
+        _print_dry_run_details(outcomes)
+    failed = [o["slug"] for o in outcomes if o["status"] in ("invalid", "failed")]
+    if failed:
+        raise _fail(f"{len(failed)} dataset(s) failed: {', '.join(failed)}", 1)
+
+
+def _quiet_prefect(verbose: bool) -> None:
+    """Prefect's console lines only with -v: the summary table says what happened, and why."""
+    if verbose:
+        return
+    for name in ("", "_FLOW_RUNS", "_TASK_RUNS"):
+        os.environ.setdefault(f"PREFECT_LOGGING_HANDLERS_CONSOLE{name}_LEVEL", "CRITICAL")
+
+
+def _run_flows(slugs: list[str], target: str, *, dry_run: bool, replay: bool, verbose: bool) -> list[dict[str, Any]]:
+    """Run ``publish_all`` with a progress bar per dataset; Prefect's own failures become a sentence."""
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from flows.progress import STEPS, listening
+    from flows.publish_dataset import publish_all
+
     with Progress(
-        TextColumn("{task.description:<24}"),
-        BarColumn(),
+        TextColumn("{task.description:<22}"),
+        BarColumn(bar_width=20),
         TextColumn("{task.fields[step]}"),
         console=console,
         transient=False,
@@ -138,20 +184,29 @@ def publish(
             if name in bars:
                 progress.update(bars[name], completed=STEPS.index(step), step=step)
 
-        with listening(on_step):
-            state = publish_all(slugs=slugs, target=target, dry_run=dry_run, replay=replay, return_state=True)
-        result = state.result(raise_on_failure=False)
+        try:
+            with listening(on_step):
+                state = publish_all(slugs=slugs, target=target, dry_run=dry_run, replay=replay, return_state=True)
+            result = state.result(raise_on_failure=False)
+        except Exception as exc:  # Prefect itself failed (its API, its database), not a dataset
+            if verbose:
+                raise
+            raise _fail(_prefect_failure(exc), 1) from None
         if not isinstance(result, list):  # the flow itself failed before any dataset ran
             raise _fail(f"the run failed: {result}", 1)
-        outcomes: list[dict[str, Any]] = result
-        for o in outcomes:
+        for o in result:
             progress.update(bars[o["slug"]], completed=len(STEPS), step=o["status"])
-    _print_summary(outcomes, resolved)
-    if dry_run:
-        _print_dry_run_details(outcomes)
-    failed = [o["slug"] for o in outcomes if o["status"] in ("invalid", "failed")]
-    if failed:
-        raise _fail(f"{len(failed)} dataset(s) failed: {', '.join(failed)}", 1)
+    return result
+
+
+def _prefect_failure(exc: BaseException) -> str:
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+    if "ephemeral" in first.lower():
+        return (
+            f"Prefect's temporary server did not start in time ({first}); set OPENDATA_PREFECT_START_TIMEOUT "
+            "to more seconds, or unset OPENDATA_PREFECT_SERVER to keep this project's own server"
+        )
+    return f"Prefect could not run the flows: {first} (run again with -v for the details)"
 
 
 @app.command()
@@ -210,16 +265,39 @@ def _print_report(report: ValidationReport) -> None:
 
 
 def _print_summary(outcomes: list[dict[str, Any]], target: str) -> None:
+    """A table that fits 80 columns (long cells wrap, never cut), then where to look."""
     table = Table("dataset", "result", "rows", "where / why", title=f"Published to {target}")
+    table.columns[3].overflow = "fold"
     for o in outcomes:
         style = STATUS_STYLE.get(o["status"], "")
         table.add_row(
             o["slug"],
             f"[{style}]{o['status']}[/{style}]",
             "" if o["rows"] is None else str(o["rows"]),
-            o["message"] or o["url"],
+            escape(o["message"] or _short(o["url"])),
         )
     console.print(table)
+    console.print(f"Open: {_home(target)}", highlight=False, soft_wrap=True)
+
+
+def _short(url: str) -> str:
+    """A local file URL as a path relative to the current folder, when it is below it."""
+    if not url.startswith("file://"):
+        return url
+    path = Path(url.removeprefix("file://"))
+    try:
+        return str(path.relative_to(Path.cwd())) + ("/" if url.endswith("/") else "")
+    except ValueError:
+        return str(path)
+
+
+def _home(target: str) -> str:
+    """The page a person opens after a run: the catalog's index.html, or the portal's dataset list."""
+    if target == "ckan":
+        return os.environ.get("CKAN_URL", "").rstrip("/") + "/dataset"
+    from flows.settings import build_root
+
+    return _short((build_root() / "catalog" / "index.html").as_uri())
 
 
 def _print_dry_run_details(outcomes: list[dict[str, Any]]) -> None:

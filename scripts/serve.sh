@@ -10,7 +10,10 @@
 #
 # Nothing here prompts (CI has no stdin). Everything lives under PREFECT_HOME (default
 # <project>/.prefect): the SQLite database prefect.db, and run/ with pid and log files.
-# Settings: PREFECT_SERVER_API_HOST (127.0.0.1), PREFECT_SERVER_API_PORT (4200),
+# The server is the same one `opendata publish` starts and reuses (flows/prefect_api.py:
+# run/server.pid, run/server.url, run/server.log), so `make run` and `make serve` share it.
+# Settings: PREFECT_SERVER_API_HOST (127.0.0.1), PREFECT_SERVER_API_PORT (4200, or any free
+# port when 4200 is taken), OPENDATA_PREFECT_START_TIMEOUT (300 s to wait for it to answer),
 # CKAN_CONCURRENCY (2: flow runs that may talk to CKAN at once), and for the worker the
 # pipeline's own: CKAN_URL / CKAN_API_TOKEN (publish to CKAN instead of the local catalog).
 set -euo pipefail
@@ -24,9 +27,7 @@ if [[ -x "$ROOT/.venv/bin/prefect" ]]; then PATH="$ROOT/.venv/bin:$PATH"; fi
 export PREFECT_SERVER_ANALYTICS_ENABLED=false
 export PREFECT_HOME="${PREFECT_HOME:-$ROOT/.prefect}"
 export PREFECT_SERVER_DATABASE_CONNECTION_URL="${PREFECT_SERVER_DATABASE_CONNECTION_URL:-sqlite+aiosqlite:///$PREFECT_HOME/prefect.db}"
-HOST="${PREFECT_SERVER_API_HOST:-127.0.0.1}"
-PORT="${PREFECT_SERVER_API_PORT:-4200}"
-LOCAL_API="http://$HOST:$PORT/api"
+PY="$(command -v python3)"   # the project's venv when on PATH (above), with flows/ importable
 RUN="$PREFECT_HOME/run"
 POOL=opendata                               # = flows/deployments.py WORK_POOL
 CKAN_LIMIT=ckan-portal                      # = flows/limits.py CKAN_LIMIT
@@ -57,8 +58,11 @@ stop() {  # stop NAME: TERM, wait up to 20 s, then KILL; only the pid `up` recor
   say "$name stopped"
 }
 
+local_api() { "$PY" -m flows.prefect_api url; }
+
 register() {
-  export PREFECT_API_URL="${PREFECT_API_URL:-$LOCAL_API}"
+  export PREFECT_API_URL="${PREFECT_API_URL:-$(local_api)}"
+  [[ -n "$PREFECT_API_URL" ]] || { say "no Prefect API: run \`make serve\` or set PREFECT_API_URL" >&2; exit 1; }
   # A stale prefect.yaml would deploy old schedules: refuse, and say how to fix it.
   OPENDATA_HOME="$ROOT" opendata deployments --check
   prefect work-pool inspect "$POOL" >/dev/null 2>&1 || prefect work-pool create "$POOL" --type process
@@ -74,17 +78,15 @@ register() {
 
 up() {
   mkdir -p "$RUN"
-  export PREFECT_API_URL="$LOCAL_API"   # `up` registers on the server it starts, nowhere else
-  start server prefect server start --host "$HOST" --port "$PORT"
-  if ! prefect server status --wait --timeout 90 >/dev/null; then
-    say "the server did not answer on $LOCAL_API within 90 s; see $RUN/server.log" >&2
-    exit 1
-  fi
+  # This project's server: reused when it answers, else started (and kept) in the background.
+  PREFECT_API_URL="$(env -u PREFECT_API_URL "$PY" -m flows.prefect_api start)" || exit 1
+  export PREFECT_API_URL   # `up` registers on this project's server, nowhere else
+  say "server: $PREFECT_API_URL (pid $(cat "$RUN/server.pid"), log $RUN/server.log)"
   register
   OPENDATA_HOME="$ROOT" start worker prefect worker start --pool "$POOL" --name "opendata-${HOSTNAME:-local}"
   say ""
-  say "Prefect UI:      http://$HOST:$PORT  (Deployments, Runs, Artifacts)"
-  say "Run one now:     PREFECT_API_URL=$LOCAL_API prefect deployment run 'publish-dataset/bredband'"
+  say "Prefect UI:      ${PREFECT_API_URL%/api}  (Deployments, Runs, Artifacts)"
+  say "Run one now:     PREFECT_API_URL=$PREFECT_API_URL prefect deployment run 'publish-dataset/bredband'"
   say "Stop:            make serve-down"
 }
 
@@ -94,13 +96,13 @@ status() {
     else say "$name: not running"; fi
   done
   say "database: $PREFECT_SERVER_DATABASE_CONNECTION_URL"
-  say "API:      $LOCAL_API"
+  say "API:      $(local_api)"
 }
 
 case "${1:-up}" in
   up) up ;;
   register) register ;;
-  down) stop worker; stop server ;;
+  down) stop worker; "$PY" -m flows.prefect_api stop ;;
   status) status ;;
   *) say "usage: $0 [up|register|down|status]" >&2; exit 2 ;;
 esac

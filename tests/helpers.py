@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +49,20 @@ def write_dataset(
     (root / "schemas").mkdir(exist_ok=True)
     (root / "schemas" / f"{slug}.schema.json").write_text(json.dumps(schema), encoding="utf-8")
     return folder
+
+
+@contextmanager
+def cpu_burner(seconds: float) -> Iterator[None]:
+    """Every core busy, as on a shared municipal server: one busy loop per core.
+
+    Each loop ends on its own after ``seconds`` (so a crashed test never leaves one behind),
+    and is killed when the block ends.
+    """
+    loop = f"import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end:\n    pass\n"
+    burners = [subprocess.Popen([sys.executable, "-c", loop]) for _ in range(os.cpu_count() or 2)]
+    try:
+        yield
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()

@@ -27,6 +27,7 @@ import yaml
 from typer.testing import CliRunner
 
 from flows import deployments
+from flows.prefect_api import start_timeout
 from opendata.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,7 +176,7 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
         stdin=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + start_timeout()
         while True:
             if process.poll() is not None:
                 pytest.fail(
@@ -187,7 +188,9 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
             except requests.RequestException:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"prefect server not healthy in 120 s:\n{(home / 'server.log').read_text()[-3000:]}")
+                pytest.fail(
+                    f"prefect server not healthy in {start_timeout():.0f} s:\n{(home / 'server.log').read_text()[-3000:]}"
+                )
             time.sleep(0.5)
         yield server
     finally:
