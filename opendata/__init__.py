@@ -3,9 +3,6 @@
 This package knows neither Prefect nor CKAN; ``flows/`` and ``publish/`` build on it.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("opendata")
-except PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0.0.0+local"
+# The one place the version is written (pyproject.toml reads it through hatch): a literal,
+# because importlib.metadata costs a tenth of a second at every command's start.
+__version__ = "0.1.0"

@@ -13,7 +13,6 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Literal
 
-from openpyxl import load_workbook
 from pydantic import Field
 
 from opendata.errors import SourceError
@@ -55,6 +54,8 @@ class ExcelSource(Source[ExcelSettings]):
 
     def parse(self, settings: ExcelSettings, raw: RawSnapshot) -> ParsedTable:
         try:
+            from openpyxl import load_workbook  # here, not at the top: only Excel sources need it
+
             book = load_workbook(io.BytesIO(raw.content), read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
             raise SourceError(f"{raw.origin}: not a readable .xlsx workbook ({exc})") from None

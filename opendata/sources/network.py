@@ -19,18 +19,19 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-import requests
 from pydantic import Field
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from opendata import __version__
 from opendata.errors import SourceError, TransientSourceError
 from opendata.sources.base import RawPart, RawSnapshot, SourceSettingsBase, utc_now
+
+if TYPE_CHECKING:  # requests is imported where a request is made: reading a manifest needs none
+    import requests
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 SECRET_PARAM = re.compile(r"(key|token|secret|pass|auth|sig|credential)", re.IGNORECASE)
@@ -83,6 +84,9 @@ class HttpClient:
     def __init__(self, settings: NetworkSettings, previous: RawSnapshot | None = None) -> None:
         self.settings = settings
         self.previous = previous
+        import requests
+        from requests.adapters import HTTPAdapter
+
         self.session = requests.Session()
         retry = CappedRetry(
             total=settings.retries,
@@ -121,6 +125,8 @@ class HttpClient:
             if "Last-Modified" in before.validators:
                 headers["If-Modified-Since"] = before.validators["Last-Modified"]
         started = utc_now()
+        import requests
+
         try:
             response = self.session.get(url, headers=headers, timeout=self.settings.timeout, stream=True)
         except requests.RequestException as exc:
@@ -141,6 +147,8 @@ class HttpClient:
         return part, load_json(part)
 
     def _read(self, response: requests.Response, shown: str) -> bytes:
+        import requests
+
         limit = self.settings.max_bytes
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > limit:
@@ -218,6 +226,8 @@ def _check_status(response: requests.Response, shown: str, settings: NetworkSett
 
 def _describe_failure(exc: requests.RequestException, settings: NetworkSettings) -> str:
     """A short reason: timeout or no connection, and how many attempts were made."""
+    import requests
+
     reason: object = exc
     for arg in getattr(exc, "args", ()):
         if isinstance(arg, MaxRetryError):
