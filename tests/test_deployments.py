@@ -188,9 +188,8 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
             except requests.RequestException:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(
-                    f"prefect server not healthy in {start_timeout():.0f} s:\n{(home / 'server.log').read_text()[-3000:]}"
-                )
+                log_tail = (home / "server.log").read_text()[-3000:]
+                pytest.fail(f"prefect server not healthy in {start_timeout():.0f} s:\n{log_tail}")
             time.sleep(0.5)
         yield server
     finally:
