@@ -24,6 +24,9 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	touch $@
 
 install: $(VENV)/.synced ## create .venv from the lock file
+	@# The project's own modules too (quick when up to date): PYTHONDONTWRITEBYTECODE would
+	@# otherwise make every command compile them again.
+	@$(PY) -m compileall -q opendata flows publish
 
 run: install ## publish every bundled dataset (local catalog, or CKAN when CKAN_URL is set)
 	$(VENV)/bin/opendata publish --all

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/main_job.py            # 3 rounds, figures as a Markdown table
     .venv/bin/python bench/main_job.py --rounds 5 --json bench/out/main_job.json
+    .venv/bin/python bench/main_job.py --commands     # the commands that need no Prefect
 
 Each round runs, in turn and in fresh processes, on a private copy of datasets/ and schemas/
 with its build folder removed first (so every variant does the same work: publish all four
@@ -146,6 +147,33 @@ def run(rounds: int) -> dict[str, Any]:
     }
 
 
+LIGHT_COMMANDS = (
+    ["--help"],
+    ["--version"],
+    ["list"],
+    ["validate", "strategi-uppfoljning"],
+    ["validate", "bredband"],
+    ["validate", "skolor-wifi"],
+    ["validate", "nyckeltal"],
+    ["deployments", "--check"],
+)
+
+
+def commands(rounds: int) -> str:
+    """Wall and CPU seconds of each command that needs no orchestration (median of rounds)."""
+    rows = ["| command | wall | cpu |", "|---|---|---|"]
+    with tempfile.TemporaryDirectory(prefix="bench-commands-") as tmp:
+        project = project_copy(Path(tmp))
+        shutil.copy(ROOT / "prefect.yaml", project / "prefect.yaml")
+        env = env_for(project, Path(tmp) / "home")
+        for args in LIGHT_COMMANDS:
+            runs = [timed([sys.executable, "-m", "opendata", *args], env, project) for _ in range(rounds)]
+            wall = statistics.median(r["wall"] for r in runs)
+            cpu = statistics.median(r["cpu"] for r in runs)
+            rows.append(f"| `opendata {' '.join(args)}` | {wall:.2f} s | {cpu:.2f} s |")
+    return f"{rounds} rounds, load average at the end {os.getloadavg()[0]:.1f}\n\n" + "\n".join(rows)
+
+
 def table(report: dict[str, Any]) -> str:
     med = report["median"]
     floor = med["core"]
@@ -175,7 +203,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--commands", action="store_true", help="time the commands that need no Prefect")
     args = parser.parse_args()
+    if args.commands:
+        print(commands(args.rounds))
+        return
     report = run(args.rounds)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -18,13 +18,14 @@ from rich.table import Table
 
 from opendata import __version__
 from opendata.errors import OpendataError
-from opendata.manifest import Manifest, discover, load_manifest
 
 if TYPE_CHECKING:
+    from opendata.manifest import Manifest
     from opendata.report import ValidationReport
 
-# Heavy modules (the build steps, Prefect, the targets) are imported inside the commands that
-# need them: `--help`, `list`, `validate` and `deployments` never import Prefect.
+# Everything heavier than typer and rich (manifests and their sources, the build steps,
+# Prefect, the targets) is imported inside the commands that need it: `--help` and
+# `--version` read no manifest, and `list`, `validate` and `deployments` never import Prefect.
 app = typer.Typer(help="Publish municipal open data: validate, convert, publish.", no_args_is_help=True)
 console = Console()
 err = Console(stderr=True)
@@ -62,6 +63,8 @@ def _main(
 def list_datasets() -> None:
     """List the bundled datasets and whether their manifests are valid."""
     table = Table("slug", "title (sv)", "source", "schedule", "sample", "manifest")
+    from opendata.manifest import discover, load_manifest
+
     for folder in discover(_root()):
         try:
             m = load_manifest(folder)
@@ -92,6 +95,7 @@ def validate(
     if source is not None and replay:
         raise _fail("give --source or --replay, not both")
     from opendata import build
+    from opendata.manifest import load_manifest
 
     try:
         manifest = _with_source(load_manifest(_root() / slug), source)
@@ -127,6 +131,7 @@ def publish(
         raise _fail("give a dataset slug or --all (not both)")
     _quiet_prefect(verbose)
     from flows.prefect_api import PrefectUnavailable, ensure_api
+    from opendata.manifest import discover
     from publish.targets import resolve_name
 
     try:

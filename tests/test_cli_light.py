@@ -1,0 +1,61 @@
+"""Commands that need no orchestration never import Prefect (nor the CKAN client).
+
+Each runs in a fresh interpreter, because this test process has Prefect loaded already. How
+long they take is measured in bench/ (bench/main_job.py --commands), not here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROBE = """
+import json, sys
+from opendata.cli import app
+try:
+    app(sys.argv[1:], standalone_mode=True)
+except SystemExit as exit:
+    code = exit.code
+heavy = sorted({m.split(".")[0] for m in sys.modules} & {"prefect", "ckanapi", "pandas", "requests", "openpyxl"})
+print("PROBE" + json.dumps({"code": code, "heavy": heavy}))
+"""
+
+
+def probe(project: Path, *args: str) -> dict[str, object]:
+    shutil.copy(ROOT / "prefect.yaml", project / "prefect.yaml")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CKAN_"))}
+    env.update(OPENDATA_HOME=str(project), COLUMNS="120")
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("PROBE")), None)
+    assert line, done.stdout + done.stderr
+    result: dict[str, object] = json.loads(line.removeprefix("PROBE"))
+    return result
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["--version"], ["list"], ["validate", "strategi-uppfoljning"], ["deployments", "--check"]],
+    ids=lambda a: " ".join(a),
+)
+def test_light_commands_import_neither_prefect_nor_ckan(project: Path, args: list[str]) -> None:
+    result = probe(project, *args)
+    assert result["code"] in (0, None)
+    assert "prefect" not in result["heavy"]  # type: ignore[operator]
+    assert "ckanapi" not in result["heavy"]  # type: ignore[operator]
+
+
+def test_a_csv_dataset_validates_without_network_or_excel_libraries(project: Path) -> None:
+    result = probe(project, "validate", "strategi-uppfoljning")
+    assert result["code"] == 0
+    assert "requests" not in result["heavy"]  # type: ignore[operator]
+    assert "openpyxl" not in result["heavy"]  # type: ignore[operator]
