@@ -91,6 +91,7 @@ def quiet_prefect_defaults() -> None:
 def ensure_api() -> ApiChoice:
     """Point this process at a Prefect API that answers, starting one if needed."""
     quiet_prefect_defaults()
+    os.environ.setdefault("PREFECT_HOME", str(prefect_home()))  # as `make` sets it: one home per project
     configured = _configured_url()
     if configured:
         if not healthy(configured, timeout=5):
