@@ -23,10 +23,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from opendata.build import Build
+from opendata.dcat.records import require_dcat_fields
 from opendata.errors import PublishError
 from publish import datastore
 from publish.base import Change, FileOutcome, PublishResult
 from publish.ckan_client import CkanClient
+from publish.ckan_dcat import publish_catalog
 from publish.ckan_metadata import (
     PROVENANCE_KEYS,
     dataset_name,
@@ -72,6 +74,7 @@ class CkanTarget:
 
     def publish(self, build: Build, *, run_id: str | None = None, dry_run: bool = False) -> PublishResult:
         name = dataset_name(self.prefix, build.manifest.slug)
+        require_dcat_fields(build.manifest)  # the DCAT catalog below needs them: fail before writing
         self.client.whoami()
         package = self.client.show("package_show", id=name)
         if package and package.get("state") == "deleted":
@@ -90,6 +93,7 @@ class CkanTarget:
             after = self._publish_unseen(build, name, package, plan, org_id, provenance, notes)
             changed = True
         self._ensure_alias(name, keyed(after)[0]["data-csv"]["id"], notes)
+        notes += publish_catalog(self.client, build, after, prefix=self.prefix)  # publish/ckan_dcat.py
         change: Change = "created" if not public else ("updated" if changed else "unchanged")
         return self._result(build, name, change, after, plan, notes)
 

@@ -102,6 +102,21 @@ def manifest_file(manifest: Manifest) -> str:
     return f"{folder.parent.name}/{folder.name}/dataset.yaml (or {folder.parent.name}/_defaults.yaml)"
 
 
+def require_dcat_fields(m: Manifest) -> Profile:
+    """The manifest's profile; a ManifestError when a field the catalog needs is missing.
+
+    Targets call it before they publish anything, so a run never stops half-way for this.
+    """
+    where = manifest_file(m)
+    profile = profile_for(m.publisher, where)
+    if m.spatial.location_uri is None:
+        raise ManifestError(
+            f"{where}: spatial has no URI; DCAT needs the place as a URI: set spatial.geonames "
+            '(the GeoNames id, e.g. "2686466") or spatial.uri'
+        )
+    return profile
+
+
 def record_from_build(
     build: Build,
     *,
