@@ -94,7 +94,7 @@ PROFILES: dict[str, Profile] = {
         format_as_literal=True,
     ),
     "NO": Profile(
-        name="DCAT-AP-NO 2.2",
+        name="DCAT-AP-NO",
         spec="https://data.norge.no/specification/dcat-ap-no",
         languages=("nb", "en"),
         catalog_title={"nb": "Åpne data fra {name}", "en": "Open data from {name}"},
