@@ -39,6 +39,7 @@ from publish.ckan_metadata import (
 from publish.ckan_package import differs, final_package
 from publish.ckan_plan import Plan, keyed, make_plan
 from publish.ckan_staging import stage
+from publish.ckan_translations import write_translations
 
 TOKEN_BLOCK = "ckan-api-token"
 Package = dict[str, Any]
@@ -93,6 +94,7 @@ class CkanTarget:
             after = self._publish_unseen(build, name, package, plan, org_id, provenance, notes)
             changed = True
         self._ensure_alias(name, keyed(after)[0]["data-csv"]["id"], notes)
+        notes += write_translations(self.client, build, after)  # when the portal's schema has the fields
         notes += publish_catalog(self.client, build, after, prefix=self.prefix)  # publish/ckan_dcat.py
         change: Change = "created" if not public else ("updated" if changed else "unchanged")
         return self._result(build, name, change, after, plan, notes)
