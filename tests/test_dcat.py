@@ -219,3 +219,18 @@ def test_missing_dcat_fields_stop_publishing_with_a_clear_message(
         LocalCatalog(project / "catalog").publish(built(project, "befolkning"))
     assert "datasets/befolkning/dataset.yaml" in str(caught.value)
     assert not (project / "catalog/catalog.json").exists()  # nothing half-published
+
+
+def test_a_new_base_url_rewrites_the_catalog_even_when_no_data_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("datasets", "schemas"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    catalog = LocalCatalog(tmp_path / "catalog")
+    b = built(tmp_path, "strategi-uppfoljning")
+    monkeypatch.setenv("OPENDATA_CATALOG_BASE_URL", "https://old.example.org/data")
+    catalog.publish(b)
+    monkeypatch.setenv("OPENDATA_CATALOG_BASE_URL", "https://new.example.org/data/")
+    assert catalog.publish(b).change == "unchanged"
+    text = (tmp_path / "catalog/catalog.rdf").read_text(encoding="utf-8")
+    assert "https://new.example.org/data/strategi-uppfoljning/data.csv" in text and "old.example.org" not in text
