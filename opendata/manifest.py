@@ -102,10 +102,24 @@ class LocalizedText(RootModel[dict[str, str]]):
 
 
 class Publisher(Strict):
+    """Who publishes. The DCAT fields (country, organisation number) are optional here and
+    required by ``opendata.dcat``, which names the file and key when one is missing."""
+
     name: str = Field(min_length=2)
-    uri: str = Field(pattern=r"^https?://", description="a stable URI identifying the publisher")
+    uri: str = Field(pattern=r"^https?://", description="the publisher's website")
     organization: str = Field(pattern=SLUG_PATTERN, description="the organisation's short name on the portal")
     email: str | None = Field(default=None, pattern=EMAIL_PATTERN)
+    country: Literal["SE", "NO"] | None = Field(
+        default=None, description="ISO 3166 code; picks the DCAT profile (SE: DCAT-AP-SE, NO: DCAT-AP-NO)"
+    )
+    organization_number: str | None = Field(
+        default=None,
+        pattern=r"^\d{6}-?\d{4}$|^\d{9}$",
+        description="organisationsnummer (SE, 212000-2445) or organisasjonsnummer (NO, nine digits)",
+    )
+    type: Literal["LocalAuthority", "RegionalAuthority", "NationalAuthority"] = Field(
+        default="LocalAuthority", description="ADMS publisher type (dct:type in DCAT)"
+    )
 
 
 class Contact(Strict):
@@ -117,6 +131,14 @@ class Spatial(Strict):
     name: str
     municipality_code: str = Field(pattern=r"^\d{4}$")
     uri: str | None = Field(default=None, pattern=r"^https?://")
+    geonames: str | None = Field(default=None, pattern=r"^\d+$", description="GeoNames id; dct:spatial in DCAT")
+
+    @property
+    def location_uri(self) -> str | None:
+        """The place as a URI: ``uri`` if given, else the GeoNames URI DCAT-AP-SE recommends."""
+        if self.uri:
+            return self.uri
+        return f"http://sws.geonames.org/{self.geonames}/" if self.geonames else None
 
 
 class Temporal(Strict):

@@ -23,10 +23,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from opendata.build import Build
+from opendata.dcat.records import require_dcat_fields
 from opendata.errors import PublishError
 from publish import datastore
 from publish.base import Change, FileOutcome, PublishResult
 from publish.ckan_client import CkanClient
+from publish.ckan_dcat import publish_catalog
 from publish.ckan_metadata import (
     PROVENANCE_KEYS,
     dataset_name,
@@ -37,6 +39,7 @@ from publish.ckan_metadata import (
 from publish.ckan_package import differs, final_package
 from publish.ckan_plan import Plan, keyed, make_plan
 from publish.ckan_staging import stage
+from publish.ckan_translations import write_translations
 
 TOKEN_BLOCK = "ckan-api-token"
 Package = dict[str, Any]
@@ -72,6 +75,7 @@ class CkanTarget:
 
     def publish(self, build: Build, *, run_id: str | None = None, dry_run: bool = False) -> PublishResult:
         name = dataset_name(self.prefix, build.manifest.slug)
+        require_dcat_fields(build.manifest)  # the DCAT catalog below needs them: fail before writing
         self.client.whoami()
         package = self.client.show("package_show", id=name)
         if package and package.get("state") == "deleted":
@@ -90,6 +94,8 @@ class CkanTarget:
             after = self._publish_unseen(build, name, package, plan, org_id, provenance, notes)
             changed = True
         self._ensure_alias(name, keyed(after)[0]["data-csv"]["id"], notes)
+        notes += write_translations(self.client, build, after)  # when the portal's schema has the fields
+        notes += publish_catalog(self.client, build, after, prefix=self.prefix)  # publish/ckan_dcat.py
         change: Change = "created" if not public else ("updated" if changed else "unchanged")
         return self._result(build, name, change, after, plan, notes)
 

@@ -1,7 +1,8 @@
 """The local catalog: the embedded default target when no CKAN portal is configured.
 
 ``build/catalog/`` holds one folder per dataset with its published files, a machine-readable
-``catalog.json`` and an ``index.html`` a person can open. Publishing is idempotent and
+``catalog.json``, the DCAT catalog (``catalog.rdf``, ``catalog.ttl``: publish/local_dcat.py)
+and an ``index.html`` a person can open. Publishing is idempotent and
 atomic per dataset: unchanged content is not rewritten (same bytes, same hashes), and a
 new version replaces the old folder in one rename, so a failure leaves the last good one.
 """
@@ -14,11 +15,13 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from opendata.build import Build
 from publish.base import Change, FileOutcome, PublishResult
+from publish.local_dcat import dcat_record, write_dcat
 from publish.local_index import render_index
 
 CATALOG_JSON = "catalog.json"
@@ -35,7 +38,7 @@ class LocalCatalog:
         with self._locked():
             catalog = self.read_catalog()
             previous = catalog["datasets"].get(slug)
-            entry = catalog_entry(build, run_id)
+            entry = catalog_entry(build, run_id, previous)
             old_hashes = {f["key"]: f["sha256"] for f in previous["files"]} if previous else {}
             changes: dict[str, Change] = {
                 f.key: "created"
@@ -57,6 +60,8 @@ class LocalCatalog:
                     self._replace_folder(slug, build)
                 catalog["datasets"][slug] = entry
                 self._write_catalog(catalog)
+            elif not dry_run:  # e.g. OPENDATA_CATALOG_BASE_URL changed: same data, new URLs
+                write_dcat(self.root, catalog, _write_if_changed)
         files = [FileOutcome(f.key, changes[f.key], (self.root / slug / f.path.name).as_uri()) for f in build.files]
         return PublishResult(slug, self.name, overall, (self.root / slug).as_uri(), build.row_count, files, dry_run)
 
@@ -99,11 +104,21 @@ class LocalCatalog:
     def _write_catalog(self, catalog: dict[str, Any]) -> None:
         catalog["datasets"] = dict(sorted(catalog["datasets"].items()))
         _atomic_write(self.root / CATALOG_JSON, json.dumps(catalog, ensure_ascii=False, indent=2) + "\n")
+        write_dcat(self.root, catalog, _atomic_write)
         _atomic_write(self.root / "index.html", render_index(catalog))
 
 
-def catalog_entry(build: Build, run_id: str | None) -> dict[str, Any]:
+def catalog_entry(build: Build, run_id: str | None, previous: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The dataset's entry in catalog.json; ``previous`` keeps the dates of unchanged content."""
     m = build.manifest
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    old_dates = (previous or {}).get("dates", {})
+    same = previous is not None and previous.get("content_hash") == build.content_hash
+    dates = {
+        "first_published": old_dates.get("first_published", now),
+        "content_changed": old_dates.get("content_changed", now) if same else now,
+    }
+    issued, modified = (datetime.fromisoformat(dates[k]) for k in ("first_published", "content_changed"))
     return {
         "title": m.title.root,
         "description": m.description.root,
@@ -121,7 +136,14 @@ def catalog_entry(build: Build, run_id: str | None) -> dict[str, Any]:
             for f in build.files
         ],
         "provenance": {**build.provenance, "flow_run_id": run_id},
+        "dates": dates,
+        "dcat": dcat_record(build, issued, modified),
     }
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        _atomic_write(path, text)
 
 
 def _atomic_write(path: Path, text: str) -> None:

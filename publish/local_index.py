@@ -14,7 +14,9 @@ td,th{{padding:.2rem .6rem;text-align:left}}</style>
 </head>
 <body>
 <h1>Öppna data – lokal katalog</h1>
-<p>{count} dataset. Maskinläsbar katalog: <a href="catalog.json">catalog.json</a>.</p>
+<p>{count} dataset. Maskinläsbar katalog: <a href="catalog.json">catalog.json</a>.
+DCAT-AP-katalog för dataportal.se: <a href="catalog.rdf">catalog.rdf</a> (RDF/XML),
+<a href="catalog.ttl">catalog.ttl</a> (Turtle).</p>
 {articles}
 </body>
 </html>

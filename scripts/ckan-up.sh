@@ -22,6 +22,13 @@ PID_FILE="$CK/ckan.pid"
 LOG="$CK/ckan.log"
 PLUGIN_SRC="$ROOT/tests/ckan_portal/ckanext-searchstub"
 CKAN_VERSION=2.12.0
+# DCAT from the portal itself (docs/ckan.md): pinned, they depend on CKAN internals.
+# ckanext-fluent 1.0.0 (its only PyPI release) is Python 2 code: the shipped scheming schema
+# (ckan/scheming/opendata_dataset.yaml) uses ckanext-scheming's JSON fields instead.
+DCAT_VERSION=2.4.4
+SCHEMING_VERSION=3.1.0
+PLUGINS="datastore searchstub scheming_datasets dcat structured_data"
+SCHEMA_FILE="$ROOT/ckan/scheming/opendata_dataset.yaml"
 
 PORT="${CKAN_PORT:-5055}"
 DB="${CKAN_DB:-ckan_test}"
@@ -103,8 +110,14 @@ env_token() {
   sed -n 's/^CKAN_API_TOKEN=//p' "$ENV_FILE" | tail -n1 | tr -d "'\""
 }
 
+# Does the running portal have the extensions this script configures?
+extensions_ok() {
+  local out; out="$(curl -fsS --max-time 5 "$URL/api/3/action/status_show" 2>/dev/null)" || return 1
+  [[ "$out" == *'"scheming_datasets"'* && "$out" == *'"dcat"'* ]]
+}
+
 # ------------------------------------------------------------------ fast path: reuse
-if ckan_pid_alive && status_ok && [[ -f "$ENV_FILE" ]] \
+if ckan_pid_alive && status_ok && extensions_ok && [[ -f "$ENV_FILE" ]] \
     && grep -qx "CKAN_URL=$URL" "$ENV_FILE" && token_ok "$(env_token)"; then
   say "already running, reusing $URL (pid $(<"$PID_FILE"))"
   exit 0
@@ -138,6 +151,17 @@ if ! "$VENV/bin/python" -c "import ckanext.searchstub.plugin" 2>/dev/null; then
   say "installing the test search plugin (ckanext-searchstub, editable)"
   "$VENV/bin/pip" install -q -e "$PLUGIN_SRC" 2>&1 | grep -v "^WARNING: Location .* is ignored" || true
   "$VENV/bin/python" -c "import ckanext.searchstub.plugin" || die "ckanext-searchstub install failed"
+fi
+if ! "$VENV/bin/python" - "$DCAT_VERSION" "$SCHEMING_VERSION" <<'PY' 2>/dev/null; then
+import sys
+from importlib.metadata import version
+sys.exit(version("ckanext-dcat") != sys.argv[1] or version("ckanext-scheming") != sys.argv[2])
+PY
+  say "installing ckanext-dcat $DCAT_VERSION and ckanext-scheming $SCHEMING_VERSION"
+  "$VENV/bin/pip" install -q "ckanext-dcat==$DCAT_VERSION" "ckanext-scheming==$SCHEMING_VERSION" 2>&1 \
+    | grep -v "^WARNING: Location .* is ignored" || true
+  "$VENV/bin/python" -c "import ckanext.dcat.plugins, ckanext.scheming.plugins" \
+    || die "ckanext-dcat / ckanext-scheming install failed"
 fi
 
 # ------------------------------------------------------------------ PostgreSQL
@@ -193,7 +217,10 @@ mkdir -p "$CK/storage"
   "ckan.site_id=default" \
   "ckan.redis.url=redis://127.0.0.1:$REDIS_PORT/1" \
   "ckan.storage_path=$CK/storage" \
-  "ckan.plugins=datastore searchstub" \
+  "ckan.plugins=$PLUGINS" \
+  "scheming.dataset_schemas=file://$SCHEMA_FILE" \
+  "scheming.presets=ckanext.scheming:presets.json ckanext.dcat.schemas:presets.yaml" \
+  "ckanext.dcat.rdf.profiles=euro_dcat_ap_3 euro_dcat_ap_scheming" \
   "ckan.datastore.sqlsearch.enabled=true" \
   "ckan.max_resource_size=2048" \
   "ckan.views.default_views=" \
@@ -218,6 +245,14 @@ if [[ "$(psql_pg -d "$DB" -tAc "SELECT sysadmin FROM \"user\" WHERE name = 'admi
 fi
 
 # ------------------------------------------------------------------ start the server
+if ckan_pid_alive && status_ok && ! extensions_ok; then  # ours, started with fewer plugins
+  old_pid="$(<"$PID_FILE")"
+  say "restarting CKAN (pid $old_pid) with the plugins: $PLUGINS"
+  kill "$old_pid" 2>/dev/null || true
+  for _ in $(seq 1 20); do kill -0 "$old_pid" 2>/dev/null || break; sleep 0.5; done
+  kill -KILL "$old_pid" 2>/dev/null || true
+  rm -f "$PID_FILE"
+fi
 if ckan_pid_alive && status_ok; then
   say "server already running (pid $(<"$PID_FILE"))"
 else

@@ -17,10 +17,16 @@ BASE_MANIFEST: dict[str, Any] = {
     "title": {"sv": "Testdata", "en": "Test data"},
     "description": {"sv": "Data för tester.", "en": "Data for tests."},
     "license": "CC0-1.0",
-    "publisher": {"name": "Testkommunen", "uri": "https://example.org/", "organization": "testkommunen"},
+    "publisher": {
+        "name": "Testkommunen",
+        "uri": "https://example.org/",
+        "organization": "testkommunen",
+        "country": "SE",
+        "organization_number": "212000-0001",  # test value, not a real organisation
+    },
     "contact": {"name": "Test Testsson", "email": "test@example.org"},
     "themes": ["GOVE"],
-    "spatial": {"name": "Testkommunen", "municipality_code": "2284"},
+    "spatial": {"name": "Testkommunen", "municipality_code": "2284", "geonames": "2686466"},
     "frequency": "ANNUAL",
     "schedule": {"cron": "0 6 1 * *"},
 }

@@ -15,7 +15,7 @@ import pytest
 from publish.ckan import CkanTarget
 from publish.ckan_client import CkanClient
 from publish.ckan_metadata import KEY_ORDER
-from tests.helpers import write_dataset
+from tests.helpers import BASE_MANIFEST, write_dataset
 from tests.integration.ckan_consumer import (
     SLUGS,
     built,
@@ -183,9 +183,10 @@ def test_schema_change_updates_the_dictionary_or_rebuilds_the_table(
         {"name": "id", "type": "string", "title": "Id", "description": "Nyckel."},
         {"name": "count", "type": "integer", "title": "Antal", "description": "Hur många."},
     ]
-    publisher = {"name": "Testkommunen", "uri": "https://example.org/", "organization": org}
+    publisher = {**BASE_MANIFEST["publisher"], "organization": org}
     write_dataset(tmp_path, "tabell", fields, b"id,count\na,1\nb,2\n", primary_key=["id"], publisher=publisher)
     name = portal_names("tabell")
+    ckan_cleanup.dataset(f"{unique_name}-{org}-dcat")  # the organisation's DCAT catalog (ckan_dcat.py)
     first = target.publish(built(tmp_path, "tabell", tmp_path / "w1"))
     assert first.change == "created"
     assert ckan_anon.action.organization_show(id=org)["title"] == "Testkommunen"  # created on the way
