@@ -193,10 +193,10 @@ mkdir -p "$CK/storage"
   "ckan.site_id=default" \
   "ckan.redis.url=redis://127.0.0.1:$REDIS_PORT/1" \
   "ckan.storage_path=$CK/storage" \
-  "ckan.plugins=datastore searchstub" \
+  "ckan.plugins=datastore datatables_view searchstub" \
   "ckan.datastore.sqlsearch.enabled=true" \
   "ckan.max_resource_size=2048" \
-  "ckan.views.default_views=" \
+  "ckan.views.default_views=datatables_view" \
   "solr_url=http://127.0.0.1:1/solr/ckan" >/dev/null
 
 # ------------------------------------------------------------------ schema, permissions, admin
