@@ -1,7 +1,8 @@
 """The local catalog: the embedded default target when no CKAN portal is configured.
 
 ``build/catalog/`` holds one folder per dataset with its published files, a machine-readable
-``catalog.json`` and an ``index.html`` a person can open. Publishing is idempotent and
+``catalog.json`` and a small static site a person can open (``index.html``, one page per
+dataset: ``publish/site``). Publishing is idempotent and
 atomic per dataset: unchanged content is not rewritten (same bytes, same hashes), and a
 new version replaces the old folder in one rename, so a failure leaves the last good one.
 """
@@ -19,7 +20,7 @@ from typing import Any
 
 from opendata.build import Build
 from publish.base import Change, FileOutcome, PublishResult
-from publish.local_index import render_index
+from publish.site import write_site
 
 CATALOG_JSON = "catalog.json"
 
@@ -99,13 +100,14 @@ class LocalCatalog:
     def _write_catalog(self, catalog: dict[str, Any]) -> None:
         catalog["datasets"] = dict(sorted(catalog["datasets"].items()))
         _atomic_write(self.root / CATALOG_JSON, json.dumps(catalog, ensure_ascii=False, indent=2) + "\n")
-        _atomic_write(self.root / "index.html", render_index(catalog))
+        write_site(self.root, catalog, portal_url=os.environ.get("OPENDATA_PORTAL_URL"))
 
 
 def catalog_entry(build: Build, run_id: str | None) -> dict[str, Any]:
     m = build.manifest
     return {
         "title": m.title.root,
+        "language": m.language,
         "description": m.description.root,
         "license": {"id": m.license, "title": m.license_title, "uri": m.license_uri},
         "publisher": m.publisher.model_dump(exclude_none=True),
@@ -113,7 +115,10 @@ def catalog_entry(build: Build, run_id: str | None) -> dict[str, Any]:
         "themes": list(m.themes),
         "keywords": m.keywords,
         "frequency": m.frequency,
+        "schedule": m.schedule.model_dump(),
         "sample_data": m.sample_data,
+        "attribution": m.attribution,
+        "charts": [c.model_dump(mode="json", exclude_defaults=True) for c in m.charts],
         "row_count": build.row_count,
         "content_hash": build.content_hash,
         "files": [
