@@ -150,7 +150,7 @@ def convert(
         write_json(schema.descriptor, directory / "schema.json")
         write_report(report, directory)
         files = [csv_file.result(), parquet_file.result()]
-    if table.num_rows <= EXCEL_MAX_ROWS:  # a larger table does not fit in one sheet
+    if manifest.xlsx and table.num_rows <= EXCEL_MAX_ROWS:  # a larger table does not fit in one sheet
         write_xlsx(table, schema, manifest, directory / "data.xlsx")
         files.append(_built("data-xlsx", directory / "data.xlsx", "XLSX", XLSX_MEDIA_TYPE))
     files += [

@@ -179,6 +179,10 @@ class Manifest(Strict):
     constants: dict[str, str] = Field(
         default_factory=dict, description="fields with the same value on every row (field: value)"
     )
+    xlsx: bool = Field(
+        default=True,
+        description="also publish data.xlsx (turn off for tables of millions of rows: it takes minutes to write)",
+    )
     charts: list[ChartSpec] = Field(default_factory=list, description="charts on the dataset's page (opendata.charts)")
 
     # Set by load_manifest, not by the steward.
