@@ -52,8 +52,17 @@ def test_main_job_publishes_every_dataset_and_a_rerun_changes_nothing(project: P
     slugs = sorted(p.parent.name for p in (project / "datasets").glob("*/dataset.yaml"))
     assert sorted(catalog["datasets"]) == slugs
     for slug in slugs:
-        for name in ("data.csv", "data.parquet", "datapackage.json", "schema.json", "validation-report.json"):
+        for name in (
+            "data.csv",
+            "data.parquet",
+            "data.xlsx",
+            "datapackage.json",
+            "schema.json",
+            "validation-report.json",
+        ):
             assert (catalog_dir / slug / name).is_file()
+        assert (catalog_dir / f"{slug}.html").is_file() and (catalog_dir / f"{slug}.en.html").is_file()
+    assert (catalog_dir / "index.html").is_file()
     assert "created" in first.stdout
     before = hashes(catalog_dir)
     second = run_main_job(project)
