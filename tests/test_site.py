@@ -47,6 +47,8 @@ def test_dataset_page_has_dictionary_preview_downloads_and_use_block(site: Path)
     assert 'pd.read_parquet("skolor-wifi/data.parquet")' in html
     assert "Exempeldata" in html and "varje kvartal" in html
     assert "ornskoldsviks.kommun@ornskoldsvik.se" in html
+    kolada = (site / "nyckeltal.html").read_text(encoding="utf-8")
+    assert '<table class="definitions">' in kolada and "<code>N07900</code>" in kolada  # the source's codes
 
 
 def test_charts_are_svg_files_with_a_table(site: Path) -> None:

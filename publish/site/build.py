@@ -162,8 +162,23 @@ def _dataset_page(
             n=min(PREVIEW_ROWS, len(rows)), total=i18n.number(len(rows), lang)
         ),
         "charts": charts,
+        "definitions": _definitions(_read_json(folder / "datapackage.json") or {}),
         "portal": portal_url.rstrip("/") if portal_url else None,
     }
+
+
+def _definitions(package: dict[str, Any]) -> list[dict[str, str]]:
+    """What the source says its codes mean (e.g. Kolada's KPI titles and descriptions)."""
+    found = []
+    for source in (package.get("source_metadata") or {}).values():
+        for items in source.values() if isinstance(source, dict) else []:
+            if isinstance(items, list):
+                found += [
+                    {"id": str(i["id"]), "title": str(i.get("title", "")), "description": str(i.get("description", ""))}
+                    for i in items
+                    if isinstance(i, dict) and "id" in i
+                ]
+    return found
 
 
 def _next_run(schedule: dict[str, Any]) -> str:

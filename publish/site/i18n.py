@@ -102,6 +102,8 @@ UI: dict[str, dict[str, str]] = {
         "no": "nej",
         "sample_rows": "Diagrammet bygger på exempeldata.",
         "in_language": "Texten finns bara på svenska.",
+        "definitions": "Definitioner från källan",
+        "code": "Kod",
     },
     "nb": {
         "site_title": "Åpne data",
@@ -159,6 +161,8 @@ UI: dict[str, dict[str, str]] = {
         "no": "nei",
         "sample_rows": "Diagrammet bygger på eksempeldata.",
         "in_language": "Teksten finnes bare på norsk.",
+        "definitions": "Definisjoner fra kilden",
+        "code": "Kode",
     },
     "en": {
         "site_title": "Open data",
@@ -216,6 +220,8 @@ UI: dict[str, dict[str, str]] = {
         "no": "no",
         "sample_rows": "The chart is built from sample data.",
         "in_language": "This text is only available in the publisher's language.",
+        "definitions": "Definitions from the source",
+        "code": "Code",
     },
 }
 
