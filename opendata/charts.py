@@ -41,6 +41,11 @@ class ChartSpec(_Strict):
     latitude: str | None = None
     longitude: str | None = None
     label: str | None = Field(default=None, description="field that names each point of a map")
+    basemap: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9-]+$",
+        description="land drawn under a map's points: publish/site/geo/<name>.geojson, shipped with the site",
+    )
     y_max: float | None = Field(default=None, description="top of the y axis, e.g. 100 for shares")
 
     @model_validator(mode="after")

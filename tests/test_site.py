@@ -108,3 +108,20 @@ def test_a_chart_with_an_unknown_key_is_rejected(tmp_path: Path) -> None:
     manifest.write_text(manifest.read_text(encoding="utf-8").replace("y_max: 100", "ymax: 100"), encoding="utf-8")
     with pytest.raises(ManifestError, match="ymax"):
         load_manifest(tmp_path / "datasets" / "bredband")
+
+
+def test_the_map_draws_the_shipped_coast_and_names_its_source(site: Path) -> None:
+    html = (site / "skolor-wifi.html").read_text(encoding="utf-8")
+    assert "Natural Earth 1:10m" in html and "Kommungränsen är inte ritad" in html
+    svg = (site / "charts" / "skolor-wifi-1.sv.svg").read_text(encoding="utf-8")
+    assert svg.count("<path") >= 4  # frame, land, graticule, points
+
+
+def test_an_unknown_basemap_names_the_ones_there_are() -> None:
+    from opendata.charts import ChartSpec
+    from publish.site.charts import render
+
+    spec = ChartSpec(kind="map", title={"sv": "x"}, latitude="lat", longitude="lon", basemap="atlantis")
+    fields = {"lat": {"name": "lat"}, "lon": {"name": "lon"}}
+    with pytest.raises(ManifestError, match=r"basemap 'atlantis'.*ornskoldsvik-coast"):
+        render(spec, [{"lat": 63.3, "lon": 18.7}], fields, "sv")

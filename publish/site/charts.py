@@ -7,13 +7,17 @@ the text alternative a screen reader (or a person copying figures) uses.
 
 from __future__ import annotations
 
+import json
+import math
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import vl_convert
 
 from opendata.charts import ChartSpec
+from opendata.errors import ManifestError
 from publish.site.i18n import UI, number, ui_lang
 
 PALETTE = ["#0b5394", "#b45f06", "#38761d", "#741b47", "#134f5c", "#7f6000"]  # >= 4.5:1 on white
@@ -24,6 +28,7 @@ STATUS_COLORS = {  # ordered from good to bad where a field's enum reads that wa
     "saknas": "#a50e0e",
 }
 WIDTH, HEIGHT = 560, 280
+GEO = Path(__file__).parent / "geo"
 
 
 @dataclass(frozen=True)
@@ -215,12 +220,19 @@ def _map(spec: ChartSpec, rows: list[dict[str, Any]], fields: dict[str, dict[str
             "legend": {"orient": "bottom"},
         }
         point_encoding["shape"] = {"field": "c", "type": "nominal", "scale": {"domain": colors}, "legend": None}
+    layers: list[dict[str, Any]] = [
+        {"data": {"values": [frame]}, "mark": {"type": "geoshape", "fill": "#dfe9f2", "stroke": "#555"}},
+    ]
+    if spec.basemap:
+        land = basemap(spec.basemap)
+        layers.append({"data": {"values": [land]}, "mark": {"type": "geoshape", "fill": "#f7f5ef", "stroke": "#8a8a8a",
+                                                             "strokeWidth": 0.8, "clip": True}})  # fmt: skip
     vega = {
         "width": WIDTH,
-        "height": 420,
+        "height": _mercator_height(west, east, south, north),  # the frame fills the view
         "projection": projection,
         "layer": [
-            {"data": {"values": [frame]}, "mark": {"type": "geoshape", "fill": "#f4f6f8", "stroke": "#555"}},
+            *layers,
             {
                 "data": {"graticule": {"extent": [[west, south], [east, north]], "step": [0.25, 0.1]}},
                 "mark": {"type": "geoshape", "filled": False, "stroke": "#c8ccd0", "strokeWidth": 0.6},
@@ -247,9 +259,26 @@ def _map(spec: ChartSpec, rows: list[dict[str, Any]], fields: dict[str, dict[str
         + [_fmt(v["lat"], lang), _fmt(v["lon"], lang)]
         for v in values
     ]
-    note = UI[ui_lang(lang)]["map_note"] + f" ({number(south, lang)}–{number(north, lang)} N, "
-    note += f"{number(west, lang)}–{number(east, lang)} E)"
+    ui = UI[ui_lang(lang)]
+    note = ui["map_note_land"] if spec.basemap else ui["map_note"]
+    note += f" ({number(south, lang)}–{number(north, lang)} N, {number(west, lang)}–{number(east, lang)} E)"
     return vega, headers, table, UI[ui_lang(lang)]["chart_table"], note
+
+
+def _mercator_height(west: float, east: float, south: float, north: float) -> int:
+    def y(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    return round(WIDTH * (y(north) - y(south)) / math.radians(east - west))
+
+
+def basemap(name: str) -> dict[str, Any]:
+    """A GeoJSON feature shipped with the site; its properties say where it comes from."""
+    path = GEO / f"{name}.geojson"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in GEO.glob("*.geojson")))
+        raise ManifestError(f"charts: basemap '{name}' is not in publish/site/geo/; use one of {known}")
+    return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
 def _ordered(fields: dict[str, dict[str, Any]], name: str | None, present: set[Any]) -> list[Any]:

@@ -98,6 +98,9 @@ UI: dict[str, dict[str, str]] = {
         "count": "Antal",
         "map_note": "Ungefärligt kartutsnitt: punkterna ligger i ett rutnät av latitud och longitud (WGS84). "
         "Kommungränsen är inte ritad, eftersom projektet inte har öppna gränsdata offline.",
+        "map_note_land": "Kartan visar land och hav (kusten vid Bottenhavet) ur Natural Earth 1:10m (public domain) "
+        "och ett rutnät av latitud och longitud (WGS84). Kommungränsen är inte ritad: projektet har inga öppna "
+        "gränsdata offline.",
         "yes": "ja",
         "no": "nej",
         "sample_rows": "Diagrammet bygger på exempeldata.",
@@ -157,6 +160,9 @@ UI: dict[str, dict[str, str]] = {
         "count": "Antall",
         "map_note": "Omtrentlig kartutsnitt: punktene ligger i et rutenett av breddegrad og lengdegrad (WGS84). "
         "Kommunegrensen er ikke tegnet, fordi prosjektet ikke har åpne grensedata offline.",
+        "map_note_land": "Kartet viser land og hav ur Natural Earth 1:10m (public domain) og et rutenett av "
+        "breddegrad og lengdegrad (WGS84). Kommunegrensen er ikke tegnet: prosjektet har ingen åpne grensedata "
+        "offline.",
         "yes": "ja",
         "no": "nei",
         "sample_rows": "Diagrammet bygger på eksempeldata.",
@@ -216,6 +222,9 @@ UI: dict[str, dict[str, str]] = {
         "count": "Count",
         "map_note": "Approximate map frame: the points sit on a grid of latitude and longitude (WGS84). The "
         "municipal boundary is not drawn, because the project has no open boundary data offline.",
+        "map_note_land": "The map shows land and sea (the coast of the Gulf of Bothnia) from Natural Earth 1:10m "
+        "(public domain) and a grid of latitude and longitude (WGS84). The municipal boundary is not drawn: the "
+        "project has no open boundary data offline.",
         "yes": "yes",
         "no": "no",
         "sample_rows": "The chart is built from sample data.",
