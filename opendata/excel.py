@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import xlsxwriter
 
 from opendata.manifest import Manifest
 from opendata.table_schema import TableSchema
@@ -59,6 +58,8 @@ def constraint_text(constraints: dict[str, Any]) -> str:
 def write_xlsx(table: pa.Table, schema: TableSchema, manifest: Manifest, path: Path) -> None:
     lang = manifest.language if manifest.language in SHEET_TITLES else "en"
     data_title, about_title = SHEET_TITLES[lang]
+    import xlsxwriter  # here, not at the top: only a conversion needs it
+
     book = xlsxwriter.Workbook(str(path), OPTIONS)
     book.set_properties({"title": manifest.title.get(lang), "author": manifest.publisher.name,
                          "created": FIXED_DOC_TIME})  # fmt: skip

@@ -3,6 +3,14 @@ dataset (data dictionary, preview, charts, downloads, "use it"), in the publishe
 and in English. Everything is written as files that work from ``file://`` and offline.
 """
 
-from publish.site.build import write_site
+from __future__ import annotations
 
-__all__ = ["write_site"]
+from pathlib import Path
+from typing import Any
+
+
+def write_site(root: Path, catalog: dict[str, Any], portal_url: str | None = None) -> None:
+    """See ``publish.site.build.write_site``; Jinja2 and vl-convert load only when a site is written."""
+    from publish.site.build import write_site as write
+
+    write(root, catalog, portal_url)
