@@ -99,8 +99,9 @@ class LocalCatalog:
 
     def _write_catalog(self, catalog: dict[str, Any]) -> None:
         catalog["datasets"] = dict(sorted(catalog["datasets"].items()))
-        _atomic_write(self.root / CATALOG_JSON, json.dumps(catalog, ensure_ascii=False, indent=2) + "\n")
+        # The site first: if it fails, catalog.json still holds the old entry and a re-run retries.
         write_site(self.root, catalog, portal_url=os.environ.get("OPENDATA_PORTAL_URL"))
+        _atomic_write(self.root / CATALOG_JSON, json.dumps(catalog, ensure_ascii=False, indent=2) + "\n")
 
 
 def catalog_entry(build: Build, run_id: str | None) -> dict[str, Any]:

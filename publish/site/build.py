@@ -28,7 +28,8 @@ from publish.site.charts import render
 STATIC = Path(__file__).parent / "static"
 PREVIEW_ROWS = 10
 CHART_DIR = "charts"
-# Machine-readable descriptions of the whole catalog: linked from the index when present.
+# Machine-readable descriptions of the whole catalog: linked from the index when present
+# (catalog.json always: the local target writes it right after the site).
 MACHINE_READABLE = [("catalog.json", "JSON"), ("catalog.rdf", "DCAT-AP RDF/XML"), ("catalog.ttl", "DCAT-AP Turtle")]
 
 
@@ -52,7 +53,7 @@ def write_site(root: Path, catalog: dict[str, Any], portal_url: str | None = Non
             **_common(lang, languages, "index"),
             datasets=pages,
             filters=filters,
-            machine=[(name, label) for name, label in MACHINE_READABLE if (root / name).exists()],
+            machine=[(n, label) for n, label in MACHINE_READABLE if n == "catalog.json" or (root / n).exists()],
             page_name="index",
         )
         _write_if_changed(root / _page_file("index", lang, primary), index)
