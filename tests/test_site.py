@@ -125,3 +125,28 @@ def test_an_unknown_basemap_names_the_ones_there_are() -> None:
     fields = {"lat": {"name": "lat"}, "lon": {"name": "lon"}}
     with pytest.raises(ManifestError, match=r"basemap 'atlantis'.*ornskoldsvik-coast"):
         render(spec, [{"lat": 63.3, "lon": 18.7}], fields, "sv")
+
+
+def test_a_failed_site_is_written_by_the_next_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import publish.local
+    from publish.local import LocalCatalog
+
+    src = Path(__file__).resolve().parent.parent
+    shutil.copytree(src / "datasets", tmp_path / "datasets")
+    shutil.copytree(src / "schemas", tmp_path / "schemas")
+    m = load_manifest(tmp_path / "datasets" / "bredband")
+    raw = build.fetch(m, record=False)
+    prepared, report = build.check(m, build.parse(m, raw))
+    b = build.convert(m, prepared, report, raw, tmp_path / "w")
+    real = publish.local.write_site
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(publish.local, "write_site", broken)
+    with pytest.raises(OSError):
+        LocalCatalog(tmp_path / "catalog").publish(b)
+    monkeypatch.setattr(publish.local, "write_site", real)
+    again = LocalCatalog(tmp_path / "catalog").publish(b)
+    assert again.change == "created"  # catalog.json never took the entry, so the run is redone
+    assert (tmp_path / "catalog" / "bredband.html").is_file()
