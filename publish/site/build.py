@@ -141,7 +141,9 @@ def _dataset_page(
         "frequency": i18n.frequency(e["frequency"], lang),
         "frequency_code": e["frequency"],
         "rows": i18n.number(e["row_count"], lang),
-        "last_change": (e.get("provenance") or {}).get("extracted_at", ""),
+        # catalog.json's dates.content_changed where the local target records it, else the extraction
+        "last_change": (e.get("dates") or {}).get("content_changed")
+        or (e.get("provenance") or {}).get("extracted_at", ""),
         "next_run": _next_run(schedule),
         "formats": sorted({f["format"] for f in e["files"] if f["path"].split("/")[-1].startswith("data.")}),
         "files": files,
