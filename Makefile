@@ -35,6 +35,7 @@ test: install ## lint, then the whole suite (starts the CKAN test portal when it
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy opendata publish flows
 	bash scripts/ckan-up.sh
+	bash scripts/browser-deps.sh
 	$(VENV)/bin/pytest
 
 lint: install ## ruff + mypy

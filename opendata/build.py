@@ -1,7 +1,7 @@
 """One dataset from source to files: extract, check, convert. Pure steps, no orchestration.
 
 ``flows/`` wraps each step in a Prefect task; the CLI's ``validate`` calls them directly.
-The build directory holds what a target publishes: data.csv, data.parquet, schema.json,
+The build directory holds what a target publishes: data.csv, data.parquet, data.xlsx, schema.json,
 datapackage.json and the validation report, each with its SHA-256.
 """
 
@@ -19,8 +19,10 @@ from typing import Any
 import pyarrow as pa
 
 from opendata import __version__
+from opendata.charts import check_charts
 from opendata.convert import sha256_file, typed_table, write_csv, write_json, write_parquet
 from opendata.errors import ManifestError, SourceError, ValidationFailed
+from opendata.excel import EXCEL_MAX_ROWS, write_xlsx
 from opendata.extract import extract, replay_note
 from opendata.fastcheck import validate_arrow
 from opendata.join import apply_joins, merge_findings, supplied_fields
@@ -37,7 +39,7 @@ from opendata.validate import table_csv_bytes, validate_table
 class BuiltFile:
     """A file a target publishes. ``key`` is stable across runs: targets match on it."""
 
-    key: str  # data-csv, data-parquet, table-schema, datapackage, validation-report
+    key: str  # data-csv, data-parquet, data-xlsx, table-schema, datapackage, validation-report
     path: Path
     format: str
     media_type: str
@@ -104,6 +106,7 @@ def check(manifest: Manifest, parsed: ParsedTable, engine: str | None = None) ->
     if chosen not in ENGINES:
         raise ManifestError(f"unknown validator '{chosen}'; use one of {', '.join(ENGINES)}")
     schema = load_schema(manifest.schema_path)
+    check_charts(manifest.slug, manifest.charts, schema)
     prepared, column_errors = prepare(parsed, manifest, schema)
     joined = supplied_fields(manifest.join)
     if chosen == "frictionless":
@@ -147,6 +150,9 @@ def convert(
         write_json(schema.descriptor, directory / "schema.json")
         write_report(report, directory)
         files = [csv_file.result(), parquet_file.result()]
+    if manifest.xlsx and table.num_rows <= EXCEL_MAX_ROWS:  # a larger table does not fit in one sheet
+        write_xlsx(table, schema, manifest, directory / "data.xlsx")
+        files.append(_built("data-xlsx", directory / "data.xlsx", "XLSX", XLSX_MEDIA_TYPE))
     files += [
         _built("table-schema", directory / "schema.json", "JSON", "application/json"),
         _built("validation-report", directory / "validation-report.json", "JSON", "application/json"),
@@ -168,6 +174,7 @@ def convert(
     return Build(manifest, schema, directory, files, table.num_rows, report, provenance)
 
 
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATA_FILES = {  # key: (file name, format, media type)
     "data-csv": ("data.csv", "CSV", "text/csv"),
     "data-parquet": ("data.parquet", "Parquet", "application/vnd.apache.parquet"),

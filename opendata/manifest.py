@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from opendata.charts import ChartSpec
 from opendata.errors import ManifestError
 from opendata.join import JoinSpec
 from opendata.manifest_errors import format_validation_error
@@ -200,6 +201,11 @@ class Manifest(Strict):
     constants: dict[str, str] = Field(
         default_factory=dict, description="fields with the same value on every row (field: value)"
     )
+    xlsx: bool = Field(
+        default=True,
+        description="also publish data.xlsx (turn off for tables of millions of rows: it takes minutes to write)",
+    )
+    charts: list[ChartSpec] = Field(default_factory=list, description="charts on the dataset's page (opendata.charts)")
 
     # Set by load_manifest, not by the steward.
     folder: Path = Field(default=Path("."), exclude=True)

@@ -1,6 +1,6 @@
 """The ``datapackage.json`` that travels with the files: a Frictionless Data Package.
 
-It describes the CSV and the Parquet distribution of one dataset, with the Table Schema
+It describes the CSV, Parquet and Excel distributions of one dataset, with the Table Schema
 inline, the licence, the publisher and both languages' titles, and nothing that changes
 between runs of the same input.
 """
@@ -55,6 +55,21 @@ def datapackage(
             "schema": parquet_schema(schema.descriptor),
         },
     ]
+    if "data-xlsx" in by_key:
+        # Headers are the schema's titles (for people), so the Table Schema is not attached.
+        xlsx = by_key["data-xlsx"]
+        resources.append(
+            {
+                "name": f"{manifest.slug}-xlsx",
+                "path": xlsx.path.name,
+                "format": "xlsx",
+                "mediatype": xlsx.media_type,
+                "description": XLSX_NOTE[lang if lang in XLSX_NOTE else "en"],
+                "bytes": xlsx.bytes,
+                "hash": f"sha256:{xlsx.sha256}",
+                "rows": row_count,
+            }
+        )
     package: dict[str, Any] = {
         "name": manifest.slug,
         "title": manifest.title.get(lang),
@@ -105,6 +120,15 @@ def parquet_schema(descriptor: dict[str, Any]) -> dict[str, Any]:
         fields.append(f)
     return {**descriptor, "fields": fields}
 
+
+XLSX_NOTE = {
+    "sv": "Samma data som Excel-arbetsbok: rubriker med fältens svenska titlar, datadefinitioner och licens på bladet "
+    "'Om datan'.",
+    "nb": "Samme data som Excel-arbeidsbok: overskrifter med feltenes titler, datadefinisjoner og lisens på arket "
+    "'Om dataene'.",
+    "en": "The same data as an Excel workbook: headers are the fields' titles; the data dictionary and licence are on "
+    "the sheet 'About the data'.",
+}
 
 SAMPLE_NOTICE = {
     "sv": "OBS: exempeldata. Siffrorna är inte uppmätta och får inte användas som fakta.",

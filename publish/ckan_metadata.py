@@ -97,6 +97,11 @@ RESOURCES: dict[str, tuple[str, str]] = {
         "Tabellen som Parquet med kolumntyper från Table Schema. / "
         "The table as Parquet, column types from the Table Schema.",
     ),
+    "data-xlsx": (
+        "Data (Excel)",
+        "Tabellen som Excel-arbetsbok: svenska rubriker, datadefinitioner och licens på ett eget blad. / "
+        "The table as an Excel workbook: Swedish headers, data dictionary and licence on a sheet of their own.",
+    ),
     "table-schema": (
         "Table Schema (JSON)",
         "Kolumner, typer, regler och beskrivningar (Frictionless Table Schema). / "

@@ -71,7 +71,8 @@ def make_plan(build: Build, package: dict[str, Any] | None, *, public: bool) -> 
     """
     current, strays = keyed(package)
     files = []
-    for key in KEY_ORDER:
+    built_keys = {f.key for f in build.files}
+    for key in (k for k in KEY_ORDER if k in built_keys):  # data-xlsx is absent beyond Excel's row limit
         built = build.file(key)
         resource = current.get(key)
         upload = resource is None or resource.get("hash") != f"sha256:{built.sha256}"

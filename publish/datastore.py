@@ -124,6 +124,10 @@ def load(
             records=records,
             calculate_record_count=done >= total,
         )
+    # The portal's default views (datatables_view on the test portal) need an active table, which
+    # CKAN did not have when the resource was created: create them now (CKAN skips existing ones).
+    resource = client.call("resource_show", id=resource_id)
+    client.call("resource_create_default_resource_views", resource=resource, create_datastore_views=True)
     return done
 
 

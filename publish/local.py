@@ -2,7 +2,8 @@
 
 ``build/catalog/`` holds one folder per dataset with its published files, a machine-readable
 ``catalog.json``, the DCAT catalog (``catalog.rdf``, ``catalog.ttl``: publish/local_dcat.py)
-and an ``index.html`` a person can open. Publishing is idempotent and
+and a small static site a person can open (``index.html``, one page per dataset:
+``publish/site``). Publishing is idempotent and
 atomic per dataset: unchanged content is not rewritten (same bytes, same hashes), and a
 new version replaces the old folder in one rename, so a failure leaves the last good one.
 """
@@ -22,7 +23,7 @@ from typing import Any
 from opendata.build import Build
 from publish.base import Change, FileOutcome, PublishResult
 from publish.local_dcat import dcat_record, write_dcat
-from publish.local_index import render_index
+from publish.site import write_site
 
 CATALOG_JSON = "catalog.json"
 
@@ -103,9 +104,11 @@ class LocalCatalog:
 
     def _write_catalog(self, catalog: dict[str, Any]) -> None:
         catalog["datasets"] = dict(sorted(catalog["datasets"].items()))
-        _atomic_write(self.root / CATALOG_JSON, json.dumps(catalog, ensure_ascii=False, indent=2) + "\n")
+        # DCAT, then the site (its index links catalog.rdf), then catalog.json: if either
+        # fails, catalog.json still holds the old entry and a re-run writes them again.
         write_dcat(self.root, catalog, _atomic_write)
-        _atomic_write(self.root / "index.html", render_index(catalog))
+        write_site(self.root, catalog, portal_url=os.environ.get("OPENDATA_PORTAL_URL"))
+        _atomic_write(self.root / CATALOG_JSON, json.dumps(catalog, ensure_ascii=False, indent=2) + "\n")
 
 
 def catalog_entry(build: Build, run_id: str | None, previous: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -121,6 +124,7 @@ def catalog_entry(build: Build, run_id: str | None, previous: dict[str, Any] | N
     issued, modified = (datetime.fromisoformat(dates[k]) for k in ("first_published", "content_changed"))
     return {
         "title": m.title.root,
+        "language": m.language,
         "description": m.description.root,
         "license": {"id": m.license, "title": m.license_title, "uri": m.license_uri},
         "publisher": m.publisher.model_dump(exclude_none=True),
@@ -128,7 +132,10 @@ def catalog_entry(build: Build, run_id: str | None, previous: dict[str, Any] | N
         "themes": list(m.themes),
         "keywords": m.keywords,
         "frequency": m.frequency,
+        "schedule": m.schedule.model_dump(),
         "sample_data": m.sample_data,
+        "attribution": m.attribution,
+        "charts": [c.model_dump(mode="json", exclude_defaults=True) for c in m.charts],
         "row_count": build.row_count,
         "content_hash": build.content_hash,
         "files": [

@@ -27,7 +27,7 @@ CKAN_VERSION=2.12.0
 # (ckan/scheming/opendata_dataset.yaml) uses ckanext-scheming's JSON fields instead.
 DCAT_VERSION=2.4.4
 SCHEMING_VERSION=3.1.0
-PLUGINS="datastore searchstub scheming_datasets dcat structured_data"
+PLUGINS="datastore datatables_view searchstub scheming_datasets dcat structured_data"
 SCHEMA_FILE="$ROOT/ckan/scheming/opendata_dataset.yaml"
 
 PORT="${CKAN_PORT:-5055}"
@@ -113,7 +113,8 @@ env_token() {
 # Does the running portal have the extensions this script configures?
 extensions_ok() {
   local out; out="$(curl -fsS --max-time 5 "$URL/api/3/action/status_show" 2>/dev/null)" || return 1
-  [[ "$out" == *'"scheming_datasets"'* && "$out" == *'"dcat"'* ]]
+  local plugin
+  for plugin in $PLUGINS; do [[ "$out" == *"\"$plugin\""* ]] || return 1; done
 }
 
 # ------------------------------------------------------------------ fast path: reuse
@@ -223,7 +224,7 @@ mkdir -p "$CK/storage"
   "ckanext.dcat.rdf.profiles=euro_dcat_ap_3 euro_dcat_ap_scheming" \
   "ckan.datastore.sqlsearch.enabled=true" \
   "ckan.max_resource_size=2048" \
-  "ckan.views.default_views=" \
+  "ckan.views.default_views=datatables_view" \
   "solr_url=http://127.0.0.1:1/solr/ckan" >/dev/null
 
 # ------------------------------------------------------------------ schema, permissions, admin

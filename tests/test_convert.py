@@ -69,17 +69,18 @@ def test_swedish_decimal_commas_become_points(tmp_path: Path) -> None:
     assert pq.read_table(b.directory / "data.parquet").column("latitude")[0].as_py() == 63.2909
 
 
-def test_datapackage_describes_both_files_with_schema_and_licence(tmp_path: Path) -> None:
+def test_datapackage_describes_every_file_with_schema_and_licence(tmp_path: Path) -> None:
     b = run_build("bredband", tmp_path / "b")
     descriptor = json.loads((b.directory / "datapackage.json").read_text(encoding="utf-8"))
-    assert [r["format"] for r in descriptor["resources"]] == ["csv", "parquet"]
+    assert [r["format"] for r in descriptor["resources"]] == ["csv", "parquet", "xlsx"]
     assert descriptor["licenses"][0]["name"] == "CC0-1.0"
     assert descriptor["sample_data"] is True and "exempeldata" in descriptor["description"].lower()
     for r in descriptor["resources"]:
-        built = b.file("data-csv" if r["format"] == "csv" else "data-parquet")
+        built = b.file(f"data-{r['format']}")
         assert r["hash"] == f"sha256:{built.sha256}"
         assert r.get("bytes", built.bytes) == built.bytes  # the Parquet resource has none (frictionless)
-        assert [f["name"] for f in r["schema"]["fields"]] == [f["name"] for f in b.schema.fields]
+        if r["format"] != "xlsx":  # the workbook's headers are titles, not field names
+            assert [f["name"] for f in r["schema"]["fields"]] == [f["name"] for f in b.schema.fields]
     assert descriptor["resources"][0]["schema"]["fields"] == b.schema.fields
     package = Package(descriptor, basepath=str(b.directory))
     assert package.get_resource("bredband-csv").validate().valid

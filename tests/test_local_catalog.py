@@ -82,15 +82,3 @@ def test_failed_copy_leaves_the_last_good_version(copy: Path) -> None:
     assert snapshot(copy / "catalog") == before
     again = catalog.publish(built(copy, "skolor-wifi", copy / "w3"))  # and a re-run converges
     assert again.change == "updated"
-
-
-def test_index_html_lists_titles_licence_formats_rows_and_links(copy: Path) -> None:
-    catalog = LocalCatalog(copy / "catalog")
-    for slug in ("bredband", "strategi-uppfoljning"):
-        catalog.publish(built(copy, slug, copy / slug))
-    html = (copy / "catalog/index.html").read_text(encoding="utf-8")
-    assert "Digitaliseringsstrategins mätbara uppföljning" in html
-    assert "Creative Commons CC0 1.0" in html and "Rader: 37" in html
-    assert 'href="bredband/data.parquet"' in html and "Exempeldata" in html
-    for link in ("bredband/data.csv", "strategi-uppfoljning/datapackage.json"):
-        assert (copy / "catalog" / link).is_file()

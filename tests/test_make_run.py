@@ -74,8 +74,17 @@ def test_main_job_on_a_busy_machine_publishes_everything_and_a_rerun_changes_not
     slugs = sorted(p.parent.name for p in (project / "datasets").glob("*/dataset.yaml"))
     assert sorted(catalog["datasets"]) == slugs
     for slug in slugs:
-        for name in ("data.csv", "data.parquet", "datapackage.json", "schema.json", "validation-report.json"):
+        for name in (
+            "data.csv",
+            "data.parquet",
+            "data.xlsx",
+            "datapackage.json",
+            "schema.json",
+            "validation-report.json",
+        ):
             assert (catalog_dir / slug / name).is_file()
+        assert (catalog_dir / f"{slug}.html").is_file() and (catalog_dir / f"{slug}.en.html").is_file()
+    assert (catalog_dir / "index.html").is_file()
     assert "created" in first.stdout
 
     assert second.returncode == 0, second.stdout + second.stderr

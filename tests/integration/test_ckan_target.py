@@ -104,6 +104,8 @@ def test_publish_all_three_datasets_as_a_consumer_sees_them(
         records = [{k: v for k, v in r.items() if k != "_id"} for r in table["records"]]
         assert records == parquet_records(b.file("data-parquet").path)
         assert rows(ckan_anon, name)["total"] == b.row_count  # the stable alias
+        views = ckan_anon.action.resource_view_list(id=csv["id"])  # the portal's page shows the rows
+        assert "datatables_view" in {v["view_type"] for v in views}
 
         key = {k: table["records"][0][k] for k in b.schema.primary_key}  # the primary key holds
         with pytest.raises(ckanapi.ValidationError):
@@ -135,6 +137,7 @@ def test_changed_row_replaces_only_the_data(project_copy, target, portal_names, 
     assert changes == {
         "data-csv": "updated",
         "data-parquet": "updated",
+        "data-xlsx": "updated",
         "datapackage": "updated",
         "table-schema": "unchanged",
         "validation-report": "unchanged",
@@ -146,6 +149,8 @@ def test_changed_row_replaces_only_the_data(project_copy, target, portal_names, 
         assert (new[key]["id"] == old[key]["id"]) == (changes[key] == "unchanged"), key
         assert after["files"][key] == b.file(key).path.read_bytes()
     assert after["records"][0]["access_points"] == 47
+    views = ckan_anon.action.resource_view_list(id=new["data-csv"]["id"])  # the staged table kept its view
+    assert [v["view_type"] for v in views] == ["datatables_view"]
     extras = {e["key"]: e["value"] for e in after["package"]["extras"]}
     assert extras["opendata_flow_run_id"] == "run-2" and extras["opendata_content_hash"] == b.content_hash
 
