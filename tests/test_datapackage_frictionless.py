@@ -39,11 +39,11 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_frictionless_says_every_bundled_package_is_valid(packages: dict[str, Path], slug: str) -> None:
     report = validate(packages[slug])
     assert report.valid, report.flatten(["title", "rowNumber", "fieldName", "type", "note"])
-    assert [t.name for t in report.tasks] == [f"{slug}-csv", f"{slug}-parquet"]
+    assert [t.name for t in report.tasks] == [f"{slug}-csv", f"{slug}-parquet", f"{slug}-xlsx"]
 
 
 def test_the_csv_resource_still_promises_size_and_hash(packages: dict[str, Path]) -> None:
-    csv, parquet = json.loads(packages["bredband"].read_text())["resources"]
+    csv, parquet, _xlsx = json.loads(packages["bredband"].read_text())["resources"]
     schema = json.loads((packages["bredband"].parent / "schema.json").read_text())
     assert csv["bytes"] > 0 and csv["hash"].startswith("sha256:")
     assert csv["schema"] == schema  # the CSV resource: the Table Schema as it is
