@@ -150,3 +150,30 @@ def test_a_failed_site_is_written_by_the_next_run(tmp_path: Path, monkeypatch: p
     again = LocalCatalog(tmp_path / "catalog").publish(b)
     assert again.change == "created"  # catalog.json never took the entry, so the run is redone
     assert (tmp_path / "catalog" / "bredband.html").is_file()
+
+
+def test_an_unchanged_chart_is_read_from_the_cache_not_drawn_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each publish rewrites the site: charts whose spec did not change cost no vl-convert call."""
+    from publish.site import charts
+
+    calls: list[int] = []
+    real = charts.vl_convert.vegalite_to_svg
+
+    def counting(spec: dict[str, object]) -> str:
+        calls.append(1)
+        return str(real(spec))
+
+    monkeypatch.setattr(charts.vl_convert, "vegalite_to_svg", counting)
+    spec = charts.ChartSpec.model_validate(
+        {"kind": "line", "title": {"sv": "Antal", "en": "Count"}, "x": "year", "y": ["n"]}
+    )
+    fields = {"year": {"name": "year", "type": "integer"}, "n": {"name": "n", "type": "integer"}}
+    rows = [{"year": 2020, "n": 3}, {"year": 2021, "n": 5}]
+    first = charts.render(spec, rows, fields, "sv", cache=tmp_path)
+    again = charts.render(spec, rows, fields, "sv", cache=tmp_path)
+    changed = charts.render(spec, [*rows, {"year": 2022, "n": 8}], fields, "sv", cache=tmp_path)
+    assert len(calls) == 2  # the first and the changed one
+    assert again.svg == first.svg and changed.svg != first.svg
+    assert len(list(tmp_path.glob("*.svg"))) == 2

@@ -116,7 +116,7 @@ def _dataset_page(
     ]
     charts = []
     for i, raw in enumerate(e.get("charts", [])):
-        chart = render(ChartSpec.model_validate(raw), rows, fields, lang)
+        chart = render(ChartSpec.model_validate(raw), rows, fields, lang, cache=root.parent / "cache" / "charts")
         svg_name = f"{CHART_DIR}/{slug}-{i + 1}.{lang}.svg"
         _write_if_changed(root / svg_name, chart.svg)
         charts.append({"chart": chart, "src": svg_name, "id": f"chart-{i + 1}"})

@@ -7,8 +7,10 @@ the text alternative a screen reader (or a person copying figures) uses.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,8 +43,19 @@ class RenderedChart:
     note: str | None = None
 
 
-def render(spec: ChartSpec, rows: list[dict[str, Any]], fields: dict[str, dict[str, Any]], lang: str) -> RenderedChart:
-    """One chart: its SVG and its table. ``rows`` are the whole table as Python values."""
+def render(
+    spec: ChartSpec,
+    rows: list[dict[str, Any]],
+    fields: dict[str, dict[str, Any]],
+    lang: str,
+    cache: Path | None = None,
+) -> RenderedChart:
+    """One chart: its SVG and its table. ``rows`` are the whole table as Python values.
+
+    ``cache``: a folder of SVGs keyed by their Vega-Lite spec's hash. vl-convert takes about a
+    third of a second a chart, and every publish rewrites the whole site, so an unchanged
+    chart is read back instead of drawn again.
+    """
     title = spec.title.get(lang) or spec.title.get("en") or next(iter(spec.title.values()))
     kept = [r for r in rows if all(r.get(k) == v for k, v in spec.where.items())]
 
@@ -63,8 +76,23 @@ def render(spec: ChartSpec, rows: list[dict[str, Any]], fields: dict[str, dict[s
         },
         **vega,
     }
-    svg = vl_convert.vegalite_to_svg(vega)
+    svg = _svg(vega, cache)
     return RenderedChart(title, svg, f"{title}. {alt}", headers, table, note)
+
+
+def _svg(vega: dict[str, Any], cache: Path | None) -> str:
+    if cache is None:
+        return str(vl_convert.vegalite_to_svg(vega))
+    key = hashlib.sha256(json.dumps(vega, sort_keys=True, default=str).encode()).hexdigest()
+    path = cache / f"{key}.svg"
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
+    svg = str(vl_convert.vegalite_to_svg(vega))
+    cache.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(svg, encoding="utf-8")
+    partial.replace(path)  # whole or absent: parallel runs may share the cache
+    return svg
 
 
 def _x_type(spec: ChartSpec, fields: dict[str, dict[str, Any]]) -> str:
