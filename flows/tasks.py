@@ -19,6 +19,7 @@ from opendata.prepare import PreparedTable
 from opendata.report import ValidationReport
 from opendata.sources import ParsedTable, RawSnapshot
 from publish.base import PublishResult, Target
+from publish.guard import guard_shrink
 
 TRANSIENT = (TransientSourceError, TransientPublishError)
 
@@ -42,9 +43,9 @@ def artifact_key(slug: str, what: str) -> str:
 @task(
     name="extract", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=transient_only, cache_policy=NO_CACHE
 )
-def extract(manifest: Manifest, replay: bool = False) -> RawSnapshot:
+def extract(manifest: Manifest, replay: bool = False, record: bool = True) -> RawSnapshot:
     notify(manifest.slug, "extract")
-    return build.fetch(manifest, replay=replay)
+    return build.fetch(manifest, replay=replay, record=record)
 
 
 @task(name="validate", cache_policy=NO_CACHE)
@@ -72,9 +73,12 @@ def convert(
 
 
 @task(name="publish", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=transient_only, cache_policy=NO_CACHE)
-def publish(target: Target, built: Build, run_id: str | None, dry_run: bool) -> PublishResult:
+def publish(
+    target: Target, built: Build, run_id: str | None, dry_run: bool, allow_shrink: bool = False
+) -> PublishResult:
     notify(built.manifest.slug, "publish")
     with portal_slot(target):
+        guard_shrink(target, built, allow=allow_shrink)  # before anything is written
         result = target.publish(built, run_id=run_id, dry_run=dry_run)
     artifacts.published_table(result)
     return result

@@ -135,6 +135,7 @@ def convert(
         raise ValidationFailed(report)
     # Convert with the very schema the table was validated against: read once, not again here.
     schema = prepared.schema or load_schema(manifest.schema_path)
+    _never_a_dataset_folder(manifest, directory)
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
@@ -166,6 +167,17 @@ def convert(
     if note:
         provenance["replayed"] = note
     return Build(manifest, schema, directory, files, table.num_rows, report, provenance)
+
+
+def _never_a_dataset_folder(manifest: Manifest, directory: Path) -> None:
+    """The build folder is deleted and rewritten: it must never be (or hold) a steward's files."""
+    resolved = directory.resolve()
+    folder = manifest.folder.resolve()
+    if resolved == folder or folder in resolved.parents or (resolved / "dataset.yaml").exists():
+        raise ManifestError(
+            f"{manifest.slug}: the build folder {resolved} is the dataset's own folder or inside it; "
+            "set OPENDATA_BUILD to a folder outside datasets/ (nothing was deleted)"
+        )
 
 
 DATA_FILES = {  # key: (file name, format, media type)

@@ -13,12 +13,13 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from opendata import build
 from opendata.errors import OpendataError
-from opendata.manifest import Manifest, discover, load_manifest
+from opendata.manifest import Manifest, dataset_folder, discover, load_manifest
 from opendata.report import ValidationReport
 
 app = typer.Typer(help="Publish municipal open data: validate, convert, publish.", no_args_is_help=True)
@@ -35,7 +36,7 @@ def _root() -> Path:
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -47,7 +48,7 @@ def list_datasets() -> None:
         try:
             m = load_manifest(folder)
         except OpendataError as exc:
-            table.add_row(folder.name, "", "", "", "", f"[red]{exc}[/red]")
+            table.add_row(folder.name, "", "", "", "", f"[red]{escape(str(exc))}[/red]")
             continue
         sources = " + ".join([m.source.type, *(j.source.type for j in m.join)])
         table.add_row(
@@ -73,7 +74,7 @@ def validate(
     if source is not None and replay:
         raise _fail("give --source or --replay, not both")
     try:
-        manifest = _with_source(load_manifest(_root() / slug), source)
+        manifest = _with_source(load_manifest(dataset_folder(_root(), slug)), source)
         raw = build.fetch(manifest, replay=replay, record=source is None)
         _, report = build.check(manifest, build.parse(manifest, raw))
     except OpendataError as exc:
@@ -81,10 +82,13 @@ def validate(
     from opendata.extract import replay_note
 
     if replay_note(raw):
-        console.print(f"[yellow]{replay_note(raw, detailed=True)}[/yellow]", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]{escape(replay_note(raw, detailed=True) or '')}[/yellow]", highlight=False, soft_wrap=True)
     from flows.settings import build_root
 
-    written = build.write_report(report, build_root() / "reports" / slug)
+    try:
+        written = build.write_report(report, build_root() / "reports" / slug)
+    except OpendataError as exc:
+        raise _fail(str(exc)) from None
     _print_report(report)
     console.print(f"Report: {written[1]} (and .json)", highlight=False)
     raise typer.Exit(0 if report.valid else 1)
@@ -98,6 +102,9 @@ def publish(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would change, write nothing")] = False,
     replay: Annotated[
         bool, typer.Option("--replay", help="run from the latest archived raw snapshots, not the sources")
+    ] = False,
+    allow_shrink: Annotated[
+        bool, typer.Option("--allow-shrink", help="publish even if a dataset loses more rows than its 'expect' allows")
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show Prefect's log lines")] = False,
 ) -> None:
@@ -115,7 +122,7 @@ def publish(
 
     try:
         resolved = resolve_name(target)
-        slugs = [slug] if slug else [p.name for p in discover(_root())]
+        slugs = [dataset_folder(_root(), slug).name] if slug else [p.name for p in discover(_root())]
     except OpendataError as exc:
         raise _fail(str(exc)) from None
     if slug and not (_root() / slug / "dataset.yaml").exists():
@@ -139,7 +146,9 @@ def publish(
                 progress.update(bars[name], completed=STEPS.index(step), step=step)
 
         with listening(on_step):
-            state = publish_all(slugs=slugs, target=target, dry_run=dry_run, replay=replay, return_state=True)
+            state = publish_all(
+                slugs=slugs, target=target, dry_run=dry_run, replay=replay, allow_shrink=allow_shrink, return_state=True
+            )
         result = state.result(raise_on_failure=False)
         if not isinstance(result, list):  # the flow itself failed before any dataset ran
             raise _fail(f"the run failed: {result}", 1)
@@ -200,10 +209,10 @@ def _print_report(report: ValidationReport) -> None:
     if report.valid:
         console.print(f"[green]valid[/green]: {report.dataset}, {report.row_count} rows")
         return
-    table = Table(report.row_word, "column", "value", "rule", "what was expected", title=report.summary())
+    table = Table(report.row_word, "column", "value", "rule", "what was expected", title=escape(report.summary()))
     for e in report.errors[:50]:
         column = e.source_column if e.source_column and e.source_column != e.column else (e.column or "")
-        table.add_row(str(e.row or ""), column, e.value or "", e.rule, e.message)
+        table.add_row(str(e.row or ""), escape(column), escape(e.value or ""), e.rule, escape(e.message))
     console.print(table)
     if len(report.errors) > 50:
         console.print(f"… and {len(report.errors) - 50} more (see the report file)")
@@ -217,7 +226,7 @@ def _print_summary(outcomes: list[dict[str, Any]], target: str) -> None:
             o["slug"],
             f"[{style}]{o['status']}[/{style}]",
             "" if o["rows"] is None else str(o["rows"]),
-            o["message"] or o["url"],
+            escape(o["message"] or o["url"]),
         )
     console.print(table)
 
@@ -229,7 +238,7 @@ def _print_dry_run_details(outcomes: list[dict[str, Any]]) -> None:
         for f in o.get("files") or []:
             console.print(f"  {o['slug']}: {f['key']} {verb.get(f['change'], f['change'])}", highlight=False)
         for note in o.get("notes") or []:
-            console.print(f"  {o['slug']}: {note}", highlight=False)
+            console.print(f"  {o['slug']}: {escape(note)}", highlight=False)
 
 
 def main() -> None:

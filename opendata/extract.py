@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from opendata.archive import Archive
 from opendata.errors import TransientSourceError
+from opendata.paths import ensure_outside_datasets
 from opendata.sources import RawSnapshot, source_for
 from opendata.sources.base import SourceSettingsBase
 
@@ -36,7 +37,8 @@ ARCHIVE_ENV = "OPENDATA_ARCHIVE"
 def archive_root(project_root: Path) -> Path:
     """Where runs archive raw snapshots: $OPENDATA_ARCHIVE, else ``<project>/archive``."""
     env = os.environ.get(ARCHIVE_ENV)
-    return Path(env).resolve() if env else project_root / "archive"
+    root = Path(env).resolve() if env else project_root / "archive"
+    return ensure_outside_datasets(root, project_root / "datasets", "archive", ARCHIVE_ENV)
 
 
 def archive_for(manifest: Manifest) -> Archive:
