@@ -82,7 +82,8 @@ def validate(
     from opendata.extract import replay_note
 
     if replay_note(raw):
-        console.print(f"[yellow]{escape(replay_note(raw, detailed=True) or '')}[/yellow]", highlight=False, soft_wrap=True)
+        note = escape(replay_note(raw, detailed=True) or "")
+        console.print(f"[yellow]{note}[/yellow]", highlight=False, soft_wrap=True)
     from flows.settings import build_root
 
     try:

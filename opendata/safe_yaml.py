@@ -22,7 +22,7 @@ MAX_YAML_BYTES = 1_000_000  # a manifest is a page of text; anything larger is n
 class _Loader(yaml.SafeLoader):
     """SafeLoader that refuses aliases and leaves timestamps as strings."""
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: ANN401 - PyYAML's own signature
+    def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             line = event.start_mark.line + 1
@@ -54,7 +54,7 @@ def read_yaml(path: Path) -> Any:
     except UnicodeDecodeError:
         raise ManifestError(f"{path}: not UTF-8 text; save it as UTF-8") from None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        return yaml.load(text, Loader=_Loader)
     except _AliasUsed as exc:
         raise ManifestError(
             f"{path}: line {exc.line} uses a YAML alias (*name); aliases are not allowed in manifests, "

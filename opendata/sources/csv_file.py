@@ -27,7 +27,6 @@ from opendata.sources.text import (
     utf8_content,
 )
 
-
 BLOCK_BYTES = 16 * 1024 * 1024  # Arrow's read block: one line must fit in it
 
 
