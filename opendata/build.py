@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from opendata import __version__
 from opendata.convert import sha256_file, typed_table, write_csv, write_json, write_parquet
+from opendata.doubtful import check_doubtful
 from opendata.errors import ManifestError, SourceError, ValidationFailed
 from opendata.extract import extract, replay_note
 from opendata.fastcheck import validate_arrow
@@ -109,10 +110,11 @@ def check(manifest: Manifest, parsed: ParsedTable, engine: str | None = None) ->
     if chosen == "frictionless":
         report = validate_table(manifest.slug, prepared, schema, column_errors)
         merge_findings(report, parsed.findings, joined)
-        return prepared, report
+        return check_doubtful(prepared, schema, report, manifest.formulas), report
     report, typed = validate_arrow(manifest.slug, prepared, schema, column_errors)
     merge_findings(report, parsed.findings, joined)
-    return replace(prepared, typed=typed if report.valid else None), report
+    prepared = check_doubtful(replace(prepared, typed=typed), schema, report, manifest.formulas)
+    return replace(prepared, typed=prepared.typed if report.valid else None), report
 
 
 def write_report(report: ValidationReport, directory: Path) -> list[Path]:

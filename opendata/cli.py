@@ -207,6 +207,11 @@ def _with_source(manifest: Manifest, source: Path | None) -> Manifest:
 
 
 def _print_report(report: ValidationReport) -> None:
+    for w in report.warnings[:10]:
+        where = f"{report.row_word} {w.row}, column '{w.source_column or w.column}'"
+        console.print(f"[yellow]warning[/yellow]: {escape(where)}: {escape(w.value or '')}: {escape(w.message)}")
+    if len(report.warnings) > 10:
+        console.print(f"… and {len(report.warnings) - 10} more warnings (see the report file)")
     if report.valid:
         console.print(f"[green]valid[/green]: {report.dataset}, {report.row_count} rows")
         return
