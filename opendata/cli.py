@@ -73,7 +73,10 @@ def validate(
     """Validate a dataset against its Table Schema. Exit 0 when valid, 1 when not."""
     if source is not None and replay:
         raise _fail("give --source or --replay, not both")
+    from flows.settings import build_root
+
     try:
+        reports = build_root() / "reports" / slug  # refused before anything is read if misplaced
         manifest = _with_source(load_manifest(dataset_folder(_root(), slug)), source)
         raw = build.fetch(manifest, replay=replay, record=source is None)
         _, report = build.check(manifest, build.parse(manifest, raw))
@@ -84,12 +87,7 @@ def validate(
     if replay_note(raw):
         note = escape(replay_note(raw, detailed=True) or "")
         console.print(f"[yellow]{note}[/yellow]", highlight=False, soft_wrap=True)
-    from flows.settings import build_root
-
-    try:
-        written = build.write_report(report, build_root() / "reports" / slug)
-    except OpendataError as exc:
-        raise _fail(str(exc)) from None
+    written = build.write_report(report, reports)
     _print_report(report)
     console.print(f"Report: {written[1]} (and .json)", highlight=False)
     raise typer.Exit(0 if report.valid else 1)

@@ -1,0 +1,198 @@
+"""Every probe of the adversarial review (issue 10) kept as a test.
+
+Each case asserts the exit code, the sentence a person reads, and that nothing outside the
+place the command may write changed: the dataset folders, the published catalog and the
+archive are fingerprinted before and compared after.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from opendata.cli import app
+
+runner = CliRunner()
+ENV = {"COLUMNS": "400"}
+STRATEGI = "datasets/strategi-uppfoljning"
+READS = ("build/reports", "archive")  # validate of a source it reads: the report, and the raw bytes archived
+
+
+def tree(root: Path, *skip: str) -> dict[str, str]:
+    """Every file under ``root`` (links followed) -> its SHA-256, but the ``skip`` prefixes."""
+    found: dict[str, str] = {}
+    for dirpath, _dirs, files in os.walk(root, followlinks=True):
+        for name in files:
+            path = Path(dirpath) / name
+            rel = str(path.relative_to(root))
+            if name == ".lock" or any(rel.startswith(s) for s in skip):
+                continue
+            found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def run(project: Path, *args: str, may_write: tuple[str, ...] = ("build/reports",)) -> tuple[int, str]:
+    """The command's exit code and output; fails if it changed anything outside ``may_write``."""
+    before = tree(project, *may_write)
+    result = runner.invoke(app, list(args), env=ENV)
+    assert tree(project, *may_write) == before, "the command changed files outside " + ", ".join(may_write)
+    return result.exit_code, result.output
+
+
+def edit_manifest(project: Path, slug: str, **changes: object) -> None:
+    path = project / "datasets" / slug / "dataset.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for dotted, value in changes.items():
+        *parents, last = dotted.split("__")
+        node = data
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = value
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def strategi_source(project: Path) -> Path:
+    return next((project / STRATEGI / "source").glob("*.csv"))
+
+
+# --- validate: refusals write nothing; a report goes to build/reports/<slug> only ---------------
+
+
+def test_path_escape_to_a_secret_is_refused(project: Path) -> None:
+    secret = project / ".ckan/env"
+    secret.parent.mkdir()
+    secret.write_text("CKAN_API_TOKEN=very-secret\n", encoding="utf-8")
+    edit_manifest(project, "strategi-uppfoljning", source__path="../../.ckan/env", source__delimiter="=")
+    code, out = run(project, "validate", "strategi-uppfoljning")
+    assert code == 2
+    assert "'source.path': '../../.ckan/env' lies outside the dataset folder strategi-uppfoljning/" in out
+    assert "OPENDATA_ALLOWED_ROOTS" in out and "very-secret" not in out and "Traceback" not in out
+    assert not (project / "build").exists() and not (project / "archive").exists()
+
+
+def test_absolute_path_and_symlink_out_are_refused_unless_an_allowed_root(
+    project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    edit_manifest(project, "strategi-uppfoljning", source__path="/etc/passwd")
+    code, out = run(project, "validate", "strategi-uppfoljning")
+    assert code == 2 and "'/etc/passwd' lies outside the dataset folder" in out
+    shared = tmp_path / "shared-drive"
+    shared.mkdir()
+    shutil.copy(strategi_source(project), shared / "export.csv")
+    link = project / STRATEGI / "source/link.csv"
+    link.symlink_to(shared / "export.csv")
+    edit_manifest(project, "strategi-uppfoljning", source__path="source/link.csv")
+    code, out = run(project, "validate", "strategi-uppfoljning")
+    assert code == 2 and "'source/link.csv' lies outside the dataset folder" in out and "symlinks" in out
+    monkeypatch.setenv("OPENDATA_ALLOWED_ROOTS", str(shared))
+    code, out = run(project, "validate", "strategi-uppfoljning", may_write=READS)
+    assert code == 0 and "valid: strategi-uppfoljning, 37 rows" in out
+
+
+def test_an_absolute_slug_is_refused_and_the_dataset_folder_stays(project: Path) -> None:
+    folder = project / STRATEGI
+    before = tree(folder)
+    for command in ("publish", "validate"):
+        code, out = run(project, command, str(folder))
+        assert code == 2, out
+        assert f"'{folder}' is not a dataset slug" in out and "not a path" in out and "Traceback" not in out
+    assert tree(folder) == before
+    assert not (project / "build").exists()
+
+
+def test_a_build_folder_inside_the_datasets_is_refused(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = tree(project / "datasets")
+    monkeypatch.setenv("OPENDATA_BUILD", str(project / STRATEGI))
+    code, out = run(project, "validate", "strategi-uppfoljning")
+    assert code == 2 and "inside the datasets folder" in out and "OPENDATA_BUILD" in out
+    assert tree(project / "datasets") == before
+
+
+def test_yaml_alias_bomb_is_refused_without_expanding(project: Path) -> None:
+    path = project / STRATEGI / "dataset.yaml"
+    original = path.read_text(encoding="utf-8")
+    bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    for n in range(ord("b"), ord("j")):
+        prev = chr(n - 1)
+        bomb += f"{chr(n)}: &{chr(n)} [{', '.join(['*' + prev] * 9)}]\n"
+    path.write_text(original.replace("themes:", bomb + "themes: *i\nx_themes:", 1), encoding="utf-8")
+    code, out = run(project, "validate", "strategi-uppfoljning")
+    assert code == 2 and "uses a YAML alias (*name); aliases are not allowed" in out
+    assert out.count("lol") < 20 and len(out) < 2000 and "Traceback" not in out
+
+
+def test_an_impossible_manifest_date_names_the_file_and_key(project: Path) -> None:
+    path = project / "datasets/bredband/dataset.yaml"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("start: 2016-10-01", "start: 2023-02-30"), encoding="utf-8")
+    code, out = run(project, "validate", "bredband")
+    assert code == 2 and "Traceback" not in out
+    assert "datasets/bredband/dataset.yaml: 'temporal.start'" in out and "2023-02-30" in out
+
+
+def test_markup_in_messages_and_cells_is_printed_as_text(project: Path) -> None:
+    path = project / "datasets/_defaults.yaml"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("organization: ", "organization: Ö_", 1), encoding="utf-8")
+    code, out = run(project, "validate", "bredband")
+    assert code == 2 and "[a-z0-9]" in out  # the slug pattern, not eaten as markup
+    path.write_text(original, encoding="utf-8")
+    source = strategi_source(project)
+    original_csv = source.read_bytes()
+    source.write_bytes(original_csv.replace(b"ej bed\xc3\xb6md", b"[/red]", 1))
+    code, out = run(project, "validate", "strategi-uppfoljning", may_write=READS)
+    assert code == 1 and "[/red]" in out and "MarkupError" not in out and "Traceback" not in out
+
+
+def test_excel_blank_row_inside_the_data_is_an_error_with_its_row(project: Path) -> None:
+    path = project / "datasets/bredband/source/pts-tabellbilaga-exempel.xlsx"
+    original = path.read_bytes()
+    book = load_workbook(io.BytesIO(original))
+    for cell in book["Kommun"][15]:
+        cell.value = None
+    book.save(path)
+    code, out = run(project, "validate", "bredband", may_write=READS)
+    assert code == 1 and "Traceback" not in out
+    assert "row 15 is empty inside the data" in out and "footer_rows" in out
+
+
+def test_workbook_that_unpacks_beyond_the_limit_is_refused_before_reading(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENDATA_MAX_XLSX_BYTES", "20000")  # the bundled workbook unpacks to more
+    code, out = run(project, "validate", "bredband", may_write=READS)
+    assert code == 2 and "the workbook unpacks to" in out and "OPENDATA_MAX_XLSX_BYTES" in out
+    assert "MemoryError" not in out and "Traceback" not in out
+
+
+def test_a_10_mb_cell_gets_a_sentence_with_line_column_and_limit(project: Path) -> None:
+    source = strategi_source(project)
+    original = source.read_bytes()
+    lines = original.split(b"\n")
+    cells = lines[2].split(b",")
+    cells[-1] = b"x" * (10 * 1024 * 1024)
+    lines[2] = b",".join(cells)
+    source.write_bytes(b"\n".join(lines))
+    code, out = run(project, "validate", "strategi-uppfoljning", may_write=READS)
+    assert code == 2 and "Traceback" not in out and "straddl" not in out
+    assert "line 3, column" in out and "OPENDATA_MAX_CELL_BYTES" in out
+
+
+def test_nan_and_infinity_are_refused_in_a_number_field(project: Path) -> None:
+    path = project / "datasets/bredband/source/pts-tabellbilaga-exempel.xlsx"
+    original = path.read_bytes()
+    book = load_workbook(io.BytesIO(original))
+    book["Kommun"]["C6"] = "NaN"
+    book["Kommun"]["D6"] = "-Infinity"
+    book.save(path)
+    code, out = run(project, "validate", "bredband", may_write=READS)
+    assert code == 1 and "NaN and infinities are not allowed" in out and '"nonFinite": true' in out
+    assert "-Infinity" in out
