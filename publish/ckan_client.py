@@ -81,12 +81,14 @@ class CkanClient:
         timeout: tuple[float, float] = TIMEOUT,
         deadline: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.deadline = deadline if deadline is not None else _env_seconds(DEADLINE_ENV, DEADLINE)
-        self._sleep = sleep
+        self._sleep, self._clock = sleep, clock
         self._started: float | None = None
+        self._read_timeout = float(timeout[1])
         self._secret = token
         self._ckan = _RemoteCKAN(self.url, apikey=token, user_agent=USER_AGENT)
 
@@ -138,9 +140,10 @@ class CkanClient:
             data.get("id") or data.get("resource_id") or data.get("name") or "",
         )
         if self._started is None:
-            self._started = time.monotonic()
+            self._started = self._clock()
         for attempt in range(RETRY_AFTER_TRIES + 1):
-            timeout = (self.timeout[0], min(self.timeout[1], self._remaining(action)))
+            self._read_timeout = min(self.timeout[1], self._remaining(action))
+            timeout = (self.timeout[0], self._read_timeout)
             try:
                 return self._ckan.call_action(action, data, files=files, requests_kwargs={"timeout": timeout})
             except Exception as exc:  # translated below, outside this block: no exception context kept
@@ -160,7 +163,8 @@ class CkanClient:
 
     def _remaining(self, action: str) -> float:
         """Seconds left of the dataset's deadline; past it, a PublishError (not retried)."""
-        left = self.deadline - (time.monotonic() - (self._started or time.monotonic()))
+        now = self._clock()
+        left = self.deadline - (now - (self._started if self._started is not None else now))
         if left <= 0:
             raise PublishError(
                 f"CKAN at {self.url}: {action} not done within the deadline of {self.deadline:.0f} s for one "
@@ -213,7 +217,7 @@ class CkanClient:
             return PublishError(f"{text}: {self._scrub(str(exc))[:300]}")
         if isinstance(exc, requests.Timeout):
             return TransientPublishError(
-                f"{where} did not answer {action} within {self.timeout[1]:.0f} s ({type(exc).__name__}); "
+                f"{where} did not answer {action} within {self._read_timeout:.0f} s ({type(exc).__name__}); "
                 "the last good version stays published"
             )
         if isinstance(exc, requests.RequestException):

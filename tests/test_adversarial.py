@@ -8,11 +8,14 @@ archive are fingerprinted before and compared after.
 from __future__ import annotations
 
 import hashlib
+import http.server
 import io
+import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,9 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from opendata.cli import app
+from opendata.errors import PublishError, TransientPublishError
+from publish.ckan_client import CkanClient
+from tests.source_fakes import silent_server
 
 runner = CliRunner()
 ENV = {"COLUMNS": "400"}
@@ -284,3 +290,82 @@ def test_dry_run_writes_nothing_in_the_project(project: Path) -> None:
     code, out = cli(project, "publish", "--all", "--target", "local", "--dry-run", may_write=())
     assert code == 0, out
     assert not (project / "build").exists() and not (project / "archive").exists()
+
+
+# --- the CKAN client against a misbehaving portal (a fake server: fault injection only) ----------
+
+
+class Portal:
+    """A fake portal answering each POST with the next (status, headers, body) of ``answers``."""
+
+    def __init__(self, answers: list[tuple[int, dict[str, str], bytes]]) -> None:
+        self.answers = answers
+        self.calls = 0
+
+    def __enter__(self) -> str:
+        portal = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                status, headers, body = portal.answers[min(portal.calls, len(portal.answers) - 1)]
+                portal.calls += 1
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+JSON = {"Content-Type": "application/json;charset=utf-8"}
+OK = (200, JSON, json.dumps({"success": True, "result": {"name": "admin"}}).encode())
+BUSY = json.dumps({"success": False, "error": {"message": "busy"}}).encode()
+
+
+def test_retry_after_is_waited_out_up_to_a_cap() -> None:
+    slept: list[float] = []
+    with Portal([(429, {**JSON, "Retry-After": "60"}, BUSY), OK]) as url:
+        client = CkanClient(url, "token-xyz", sleep=slept.append)
+        assert client.call("user_show") == {"name": "admin"}
+    assert slept == [60.0]  # as the portal asked, not the task's own 5 s / 30 s
+    with Portal([(503, {**JSON, "Retry-After": "3600"}, BUSY), OK]) as url:
+        client = CkanClient(url, "token-xyz", sleep=slept.append)
+        with pytest.raises(TransientPublishError, match=r"asked to wait 3600 s before user_show \(Retry-After\)"):
+            client.call("user_show")
+    assert slept == [60.0]  # an hour is not waited
+
+
+def test_a_portal_that_never_answers_is_bounded_by_timeouts_and_a_deadline() -> None:
+    now = [0.0]
+    with silent_server() as url:
+        client = CkanClient(url, "token-xyz", timeout=(1, 1), deadline=600, clock=lambda: now[0])
+        with pytest.raises(TransientPublishError, match=r"did not answer package_show within 1 s \(ReadTimeout\)"):
+            client.call("package_show", id="x")
+        now[0] = 601.0  # the dataset's time is up: the next call fails at once, not retried
+        with pytest.raises(PublishError, match=r"not done within the deadline of 600 s .*OPENDATA_CKAN_DEADLINE") as e:
+            client.call("package_show", id="x")
+        assert not isinstance(e.value, TransientPublishError)
+
+
+def test_an_html_page_is_not_a_ckan_api_answer() -> None:
+    page = b"<!doctype html><html><body><form>Logga in</form></body></html>"
+    with Portal([(200, {"Content-Type": "text/html; charset=utf-8"}, page)]) as url:
+        client = CkanClient(url, "token-xyz")
+        with pytest.raises(PublishError) as caught:
+            client.call("package_show", id="x")
+    message = str(caught.value)
+    assert "the answer to package_show is not a CKAN API answer (HTTP 200, text/html)" in message
+    assert "check that CKAN_URL" in message and "token-xyz" not in message
+    assert not isinstance(caught.value, TransientPublishError)
