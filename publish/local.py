@@ -7,7 +7,7 @@ catalog folder sees the old files with the old ``catalog.json``, or the new file
 new one, never a mix. ``build/catalog`` is a symbolic link to one immutable *version*:
 
     build/.catalog/data/<slug>/<content hash>/   the files of one dataset version
-    build/.catalog/versions/<n>/                 catalog.json, the pages, <slug> -> its data folder
+    build/.catalog/versions/<n>/                 catalog.json, the pages, <slug>/ (hard links into data/)
     build/catalog -> .catalog/versions/<n>       the one pointer, swapped by one rename, last
 
 A publish writes the data folder, then a complete new version, and only then swaps the
@@ -111,7 +111,7 @@ class LocalCatalog:
         _copy_into_new_folder(folder, names)
 
     def _write_version(self, catalog: dict[str, Any]) -> Path:
-        """Step 2: a complete version folder: catalog.json, the pages, one link per dataset."""
+        """Step 2: a complete version folder: catalog.json, the pages, one folder per dataset."""
         catalog["datasets"] = dict(sorted(catalog["datasets"].items()))
         versions = self.store / "versions"
         versions.mkdir(parents=True, exist_ok=True)
@@ -123,7 +123,9 @@ class LocalCatalog:
                 data = self._data_folder(slug, entry["content_hash"])
                 if not data.is_dir():
                     self._import_live(slug, data)
-                (staging / slug).symlink_to(os.path.relpath(data, staging))
+                (staging / slug).mkdir()
+                for path in sorted(data.iterdir()):  # hard links: real folders, no bytes copied
+                    os.link(path, staging / slug / path.name)
             (staging / CATALOG_JSON).write_text(json.dumps(catalog, ensure_ascii=False, indent=2) + "\n", "utf-8")
             write_pages(catalog, staging)
             os.replace(staging, versions / name)
@@ -156,9 +158,13 @@ class LocalCatalog:
             kept = versions[-KEEP_VERSIONS:]
             for old in versions[:-KEEP_VERSIONS]:
                 shutil.rmtree(old)
-            linked = {(v / link.name).resolve() for v in kept for link in v.iterdir() if link.is_symlink()}
+            used = {
+                (slug, entry["content_hash"])
+                for v in kept
+                for slug, entry in json.loads((v / CATALOG_JSON).read_text(encoding="utf-8"))["datasets"].items()
+            }
             for folder in (self.store / "data").glob("*/*"):
-                if folder.resolve() not in linked:
+                if (folder.parent.name, folder.name) not in used:
                     shutil.rmtree(folder)
             for legacy in self.store.glob("legacy-*"):
                 shutil.rmtree(legacy)
