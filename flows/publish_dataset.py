@@ -49,7 +49,8 @@ def publish_dataset(
         logger.error("%s\nFull report: %s", report.summary(), written[1])
         raise ValidationFailed(report)
     built = tasks.convert(manifest, prepared, report, raw, str(work / "work" / slug))
-    result: PublishResult = tasks.publish(destination, built, _run_id(), dry_run, allow_shrink)
+    tasks.shrink_guard(destination, built, allow_shrink)
+    result: PublishResult = tasks.publish(destination, built, _run_id(), dry_run)
     _publish_artifact(result)
     logger.info("%s: %s on %s (%d rows)", slug, result.change, result.target, result.rows)
     return {**result.to_dict(), "replayed": replayed}
