@@ -5,6 +5,8 @@ One dataset's failure does not stop the others; ``publish_all`` ends Failed and 
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -18,30 +20,36 @@ from flows.settings import build_root, datasets_dir
 from opendata.build import write_report
 from opendata.errors import OpendataError, ValidationFailed
 from opendata.extract import replay_note
-from opendata.manifest import discover, load_manifest
+from opendata.manifest import dataset_folder, discover, load_manifest
 from publish.base import PublishResult
 from publish.targets import make_target, resolve_name
 
 
 @flow(name="publish-dataset", flow_run_name="publish-{slug}", log_prints=False)
-def publish_dataset(slug: str, target: str = "auto", dry_run: bool = False, replay: bool = False) -> dict[str, Any]:
+def publish_dataset(
+    slug: str, target: str = "auto", dry_run: bool = False, replay: bool = False, allow_shrink: bool = False
+) -> dict[str, Any]:
     """Extract, validate, convert and publish one dataset; invalid data stops before any target.
 
     ``replay`` reads the latest archived raw snapshot instead of the source (see docs/sources.md).
+    ``dry_run`` archives nothing and builds in a temporary folder. ``allow_shrink`` lets a version
+    with fewer rows than ``expect`` allows through (opendata.shrink).
     """
     logger = get_run_logger()
-    manifest = load_manifest(datasets_dir() / slug)
+    manifest = load_manifest(dataset_folder(datasets_dir(), slug))
     destination = make_target(target, build_root(), ckan_token=ckan_token(target))
-    raw = tasks.extract(manifest, replay=replay)
+    work = Path(tempfile.mkdtemp(prefix=f"opendata-dry-run-{slug}-")) if dry_run else build_root()
+    raw = tasks.extract(manifest, replay=replay, record=not dry_run)
     replayed = replay_note(raw)
     if replayed:
         logger.warning("%s: %s", slug, replay_note(raw, detailed=True))
     prepared, report = tasks.validate(manifest, raw)
     if not report.valid:
-        written = write_report(report, build_root() / "reports" / slug)
+        written = write_report(report, work / "reports" / slug)
         logger.error("%s\nFull report: %s", report.summary(), written[1])
         raise ValidationFailed(report)
-    built = tasks.convert(manifest, prepared, report, raw, str(build_root() / "work" / slug))
+    built = tasks.convert(manifest, prepared, report, raw, str(work / "work" / slug))
+    tasks.shrink_guard(destination, built, allow_shrink)
     result: PublishResult = tasks.publish(destination, built, _run_id(), dry_run)
     _publish_artifact(result)
     logger.info("%s: %s on %s (%d rows)", slug, result.change, result.target, result.rows)
@@ -50,14 +58,20 @@ def publish_dataset(slug: str, target: str = "auto", dry_run: bool = False, repl
 
 @flow(name="publish-all", log_prints=False)
 def publish_all(
-    slugs: list[str] | None = None, target: str = "auto", dry_run: bool = False, replay: bool = False
+    slugs: list[str] | None = None,
+    target: str = "auto",
+    dry_run: bool = False,
+    replay: bool = False,
+    allow_shrink: bool = False,
 ) -> State[Any]:
     """Publish every dataset (or ``slugs``); the run fails, naming the failed ones, if any fail."""
     chosen = slugs or [p.name for p in discover(datasets_dir())]
     resolve_name(target)  # an unknown target fails the whole run before any dataset starts
     outcomes: list[dict[str, Any]] = []
     for slug in chosen:
-        state = publish_dataset(slug, target=target, dry_run=dry_run, replay=replay, return_state=True)
+        state = publish_dataset(
+            slug, target=target, dry_run=dry_run, replay=replay, allow_shrink=allow_shrink, return_state=True
+        )
         outcomes.append(outcome(slug, state))
     failed = [o["slug"] for o in outcomes if o["status"] in ("invalid", "failed")]
     if failed:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from opendata.paths import ensure_outside_datasets
+
 
 def project_root() -> Path:
     """OPENDATA_HOME if set, else the folder holding ``datasets/`` above this package."""
@@ -17,5 +19,7 @@ def datasets_dir() -> Path:
 
 
 def build_root() -> Path:
+    """OPENDATA_BUILD, else ``<project>/build``; never a dataset's folder (it is rewritten)."""
     env = os.environ.get("OPENDATA_BUILD")
-    return Path(env).resolve() if env else project_root() / "build"
+    root = Path(env).resolve() if env else project_root() / "build"
+    return ensure_outside_datasets(root, datasets_dir(), "build", "OPENDATA_BUILD")

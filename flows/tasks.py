@@ -19,6 +19,7 @@ from opendata.prepare import PreparedTable
 from opendata.report import ValidationReport
 from opendata.sources import ParsedTable, RawSnapshot
 from publish.base import PublishResult, Target
+from publish.guard import guard_shrink
 
 TRANSIENT = (TransientSourceError, TransientPublishError)
 
@@ -42,9 +43,9 @@ def artifact_key(slug: str, what: str) -> str:
 @task(
     name="extract", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=transient_only, cache_policy=NO_CACHE
 )
-def extract(manifest: Manifest, replay: bool = False) -> RawSnapshot:
+def extract(manifest: Manifest, replay: bool = False, record: bool = True) -> RawSnapshot:
     notify(manifest.slug, "extract")
-    return build.fetch(manifest, replay=replay)
+    return build.fetch(manifest, replay=replay, record=record)
 
 
 @task(name="validate", cache_policy=NO_CACHE)
@@ -69,6 +70,18 @@ def convert(
 
     notify(manifest.slug, "convert")
     return build.convert(manifest, prepared, report, raw, Path(directory))
+
+
+@task(
+    name="shrink-guard",
+    retries=2,
+    retry_delay_seconds=[5, 30],
+    retry_condition_fn=transient_only,
+    cache_policy=NO_CACHE,
+)
+def shrink_guard(target: Target, built: Build, allow_shrink: bool) -> None:
+    """Refuse a version that would wipe or cut the published rows (opendata.shrink), before publishing."""
+    guard_shrink(target, built, allow=allow_shrink)
 
 
 @task(name="publish", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=transient_only, cache_policy=NO_CACHE)

@@ -73,7 +73,7 @@ class Archive:
         newest = self._newest(unit)
         return load_snapshot(newest) if newest is not None else None
 
-    def replay(self, unit: str, reason: str) -> RawSnapshot:
+    def replay(self, unit: str, reason: str, record: bool = True) -> RawSnapshot:
         """The newest snapshot, marked as replayed for ``reason``; a clear error if there is none."""
         raw = self.latest(unit)
         if raw is None:
@@ -81,7 +81,8 @@ class Archive:
             raise SourceError(
                 f"no archived snapshot to replay ({reason}): nothing in {places}; run once without replay first"
             )
-        self.log(unit, "replayed", raw.snapshot_id or "", raw.origin, reason)
+        if record:  # a dry run replays without writing to the archive's log
+            self.log(unit, "replayed", raw.snapshot_id or "", raw.origin, reason)
         return replace(raw, replayed=reason)
 
     def log(self, unit: str, event: str, snapshot_id: str, origin: str, note: str | None = None) -> None:

@@ -21,6 +21,7 @@ import pyarrow as pa
 from opendata import __version__
 from opendata.charts import check_charts
 from opendata.convert import sha256_file, typed_table, write_csv, write_json, write_parquet
+from opendata.doubtful import check_doubtful
 from opendata.errors import ManifestError, SourceError, ValidationFailed
 from opendata.excel import EXCEL_MAX_ROWS, write_xlsx
 from opendata.extract import extract, replay_note
@@ -112,10 +113,11 @@ def check(manifest: Manifest, parsed: ParsedTable, engine: str | None = None) ->
     if chosen == "frictionless":
         report = validate_table(manifest.slug, prepared, schema, column_errors)
         merge_findings(report, parsed.findings, joined)
-        return prepared, report
+        return check_doubtful(prepared, schema, report, manifest.formulas), report
     report, typed = validate_arrow(manifest.slug, prepared, schema, column_errors)
     merge_findings(report, parsed.findings, joined)
-    return replace(prepared, typed=typed if report.valid else None), report
+    prepared = check_doubtful(replace(prepared, typed=typed), schema, report, manifest.formulas)
+    return replace(prepared, typed=prepared.typed if report.valid else None), report
 
 
 def write_report(report: ValidationReport, directory: Path) -> list[Path]:
@@ -138,6 +140,7 @@ def convert(
         raise ValidationFailed(report)
     # Convert with the very schema the table was validated against: read once, not again here.
     schema = prepared.schema or load_schema(manifest.schema_path)
+    _never_a_dataset_folder(manifest, directory)
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
@@ -175,6 +178,19 @@ def convert(
 
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _never_a_dataset_folder(manifest: Manifest, directory: Path) -> None:
+    """The build folder is deleted and rewritten: it must never be (or hold) a steward's files."""
+    resolved = directory.resolve()
+    folder = manifest.folder.resolve()
+    if resolved == folder or folder in resolved.parents or (resolved / "dataset.yaml").exists():
+        raise ManifestError(
+            f"{manifest.slug}: the build folder {resolved} is the dataset's own folder or inside it; "
+            "set OPENDATA_BUILD to a folder outside datasets/ (nothing was deleted)"
+        )
+
+
 DATA_FILES = {  # key: (file name, format, media type)
     "data-csv": ("data.csv", "CSV", "text/csv"),
     "data-parquet": ("data.parquet", "Parquet", "application/vnd.apache.parquet"),

@@ -69,7 +69,7 @@ def list_datasets() -> None:
         try:
             m = load_manifest(folder)
         except OpendataError as exc:
-            table.add_row(folder.name, "", "", "", "", f"[red]{exc}[/red]")
+            table.add_row(folder.name, "", "", "", "", f"[red]{escape(str(exc))}[/red]")
             continue
         sources = " + ".join([m.source.type, *(j.source.type for j in m.join)])
         table.add_row(
@@ -94,11 +94,13 @@ def validate(
     """Validate a dataset against its Table Schema. Exit 0 when valid, 1 when not."""
     if source is not None and replay:
         raise _fail("give --source or --replay, not both")
+    from flows.settings import build_root
     from opendata import build
-    from opendata.manifest import load_manifest
+    from opendata.manifest import dataset_folder, load_manifest
 
     try:
-        manifest = _with_source(load_manifest(_root() / slug), source)
+        reports = build_root() / "reports" / slug  # refused before anything is read if misplaced
+        manifest = _with_source(load_manifest(dataset_folder(_root(), slug)), source)
         raw = build.fetch(manifest, replay=replay, record=source is None)
         _, report = build.check(manifest, build.parse(manifest, raw))
     except OpendataError as exc:
@@ -106,10 +108,9 @@ def validate(
     from opendata.extract import replay_note
 
     if replay_note(raw):
-        console.print(f"[yellow]{replay_note(raw, detailed=True)}[/yellow]", highlight=False, soft_wrap=True)
-    from flows.settings import build_root
-
-    written = build.write_report(report, build_root() / "reports" / slug)
+        note = escape(replay_note(raw, detailed=True) or "")
+        console.print(f"[yellow]{note}[/yellow]", highlight=False, soft_wrap=True)
+    written = build.write_report(report, reports)
     _print_report(report)
     console.print(f"Report: {written[1]} (and .json)", highlight=False)
     raise typer.Exit(0 if report.valid else 1)
@@ -124,6 +125,9 @@ def publish(
     replay: Annotated[
         bool, typer.Option("--replay", help="run from the latest archived raw snapshots, not the sources")
     ] = False,
+    allow_shrink: Annotated[
+        bool, typer.Option("--allow-shrink", help="publish even if a dataset loses more rows than its 'expect' allows")
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show Prefect's log lines")] = False,
 ) -> None:
     """Publish one dataset or all of them through the Prefect flows."""
@@ -131,12 +135,12 @@ def publish(
         raise _fail("give a dataset slug or --all (not both)")
     _quiet_prefect(verbose)
     from flows.prefect_api import PrefectUnavailable, ensure_api
-    from opendata.manifest import discover
+    from opendata.manifest import dataset_folder, discover
     from publish.targets import resolve_name
 
     try:
         resolved = resolve_name(target)
-        slugs = [slug] if slug else [p.name for p in discover(_root())]
+        slugs = [dataset_folder(_root(), slug).name] if slug else [p.name for p in discover(_root())]
     except OpendataError as exc:
         raise _fail(str(exc)) from None
     if slug and not (_root() / slug / "dataset.yaml").exists():
@@ -152,7 +156,7 @@ def publish(
         + (" (dry run)" if dry_run else "")
         + (" from the raw archive (replay)" if replay else "")
     )
-    outcomes = _run_flows(slugs, target, dry_run=dry_run, replay=replay, verbose=verbose)
+    outcomes = _run_flows(slugs, target, dry_run=dry_run, replay=replay, allow_shrink=allow_shrink, verbose=verbose)
     _print_summary(outcomes, resolved)
     if dry_run:
         _print_dry_run_details(outcomes)
@@ -169,7 +173,9 @@ def _quiet_prefect(verbose: bool) -> None:
         os.environ.setdefault(f"PREFECT_LOGGING_HANDLERS_CONSOLE{name}_LEVEL", "CRITICAL")
 
 
-def _run_flows(slugs: list[str], target: str, *, dry_run: bool, replay: bool, verbose: bool) -> list[dict[str, Any]]:
+def _run_flows(
+    slugs: list[str], target: str, *, dry_run: bool, replay: bool, allow_shrink: bool, verbose: bool
+) -> list[dict[str, Any]]:
     """Run ``publish_all`` with a progress bar per dataset; Prefect's own failures become a sentence."""
     from rich.progress import BarColumn, Progress, TextColumn
 
@@ -191,7 +197,14 @@ def _run_flows(slugs: list[str], target: str, *, dry_run: bool, replay: bool, ve
 
         try:
             with listening(on_step):
-                state = publish_all(slugs=slugs, target=target, dry_run=dry_run, replay=replay, return_state=True)
+                state = publish_all(
+                    slugs=slugs,
+                    target=target,
+                    dry_run=dry_run,
+                    replay=replay,
+                    allow_shrink=allow_shrink,
+                    return_state=True,
+                )
             result = state.result(raise_on_failure=False)
         except Exception as exc:  # Prefect itself failed (its API, its database), not a dataset
             if verbose:
@@ -257,13 +270,18 @@ def _with_source(manifest: Manifest, source: Path | None) -> Manifest:
 
 
 def _print_report(report: ValidationReport) -> None:
+    for w in report.warnings[:10]:
+        where = f"{report.row_word} {w.row}, column '{w.source_column or w.column}'"
+        console.print(f"[yellow]warning[/yellow]: {escape(where)}: {escape(w.value or '')}: {escape(w.message)}")
+    if len(report.warnings) > 10:
+        console.print(f"… and {len(report.warnings) - 10} more warnings (see the report file)")
     if report.valid:
         console.print(f"[green]valid[/green]: {report.dataset}, {report.row_count} rows")
         return
-    table = Table(report.row_word, "column", "value", "rule", "what was expected", title=report.summary())
+    table = Table(report.row_word, "column", "value", "rule", "what was expected", title=escape(report.summary()))
     for e in report.errors[:50]:
         column = e.source_column if e.source_column and e.source_column != e.column else (e.column or "")
-        table.add_row(str(e.row or ""), column, e.value or "", e.rule, e.message)
+        table.add_row(str(e.row or ""), escape(column), escape(e.value or ""), e.rule, escape(e.message))
     console.print(table)
     if len(report.errors) > 50:
         console.print(f"… and {len(report.errors) - 50} more (see the report file)")
@@ -312,7 +330,7 @@ def _print_dry_run_details(outcomes: list[dict[str, Any]]) -> None:
         for f in o.get("files") or []:
             console.print(f"  {o['slug']}: {f['key']} {verb.get(f['change'], f['change'])}", highlight=False)
         for note in o.get("notes") or []:
-            console.print(f"  {o['slug']}: {note}", highlight=False)
+            console.print(f"  {o['slug']}: {escape(note)}", highlight=False)
 
 
 def main() -> None:

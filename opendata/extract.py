@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from opendata.archive import Archive
 from opendata.errors import TransientSourceError
+from opendata.paths import ensure_outside_datasets
 from opendata.sources import RawSnapshot, source_for
 from opendata.sources.base import SourceSettingsBase
 
@@ -36,7 +37,8 @@ ARCHIVE_ENV = "OPENDATA_ARCHIVE"
 def archive_root(project_root: Path) -> Path:
     """Where runs archive raw snapshots: $OPENDATA_ARCHIVE, else ``<project>/archive``."""
     env = os.environ.get(ARCHIVE_ENV)
-    return Path(env).resolve() if env else project_root / "archive"
+    root = Path(env).resolve() if env else project_root / "archive"
+    return ensure_outside_datasets(root, project_root / "datasets", "archive", ARCHIVE_ENV)
 
 
 def archive_for(manifest: Manifest) -> Archive:
@@ -54,7 +56,9 @@ def extract(
     """
     archive = archive or archive_for(manifest)
     main = _unit(manifest, "source", manifest.source, replay, archive, record_source)
-    lookups = {j.name: _unit(manifest, f"join-{j.name}", j.source, replay, archive) for j in manifest.join}
+    lookups = {
+        j.name: _unit(manifest, f"join-{j.name}", j.source, replay, archive, record_source) for j in manifest.join
+    }
     return replace(main, lookups=lookups) if lookups else main
 
 
@@ -77,13 +81,13 @@ def _unit(
     source = source_for(settings)
     mode = "always" if replay else (manifest.replay if source.needs_network else "never")
     if mode == "always":
-        return archive.replay(unit, "--replay was given" if replay else "the manifest says replay: always")
+        return archive.replay(unit, "--replay was given" if replay else "the manifest says replay: always", record)
     previous = archive.latest(unit) if source.needs_network else None
     try:
         raw = source.fetch(settings, manifest.folder, previous=previous)
     except TransientSourceError as exc:
         if mode == "fallback" and previous is not None:
-            return archive.replay(unit, f"the source did not answer: {exc}")
+            return archive.replay(unit, f"the source did not answer: {exc}", record)
         raise
     raw = _relative(raw, manifest.folder.parent.parent)
     return archive.store(unit, raw) if record else raw

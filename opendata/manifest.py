@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -28,6 +27,8 @@ from opendata.charts import ChartSpec
 from opendata.errors import ManifestError
 from opendata.join import JoinSpec
 from opendata.manifest_errors import format_validation_error
+from opendata.paths import check_slug, confined_source
+from opendata.safe_yaml import read_yaml
 from opendata.sources import SourceSettings
 
 DEFAULTS_FILE = "_defaults.yaml"
@@ -171,6 +172,20 @@ class Schedule(Strict):
         return value
 
 
+class Expect(Strict):
+    """What a new version must look like before it replaces the published one (the shrink guard).
+
+    An export that comes out empty or cut short is valid against the schema, yet publishing it
+    would wipe the public rows; these bounds catch it. ``opendata publish --allow-shrink``
+    lets one run through on purpose.
+    """
+
+    min_rows: int = Field(default=1, ge=0, description="fewest rows a version may have (0 allows an empty one)")
+    max_drop: float = Field(
+        default=0.2, ge=0, le=1, description="largest share of the published rows a new version may lose (0.2 = 20 %)"
+    )
+
+
 class Manifest(Strict):
     """Everything the pipeline and the portal need to know about one dataset."""
 
@@ -198,6 +213,12 @@ class Manifest(Strict):
     )
     table_schema: str | None = Field(default=None, alias="schema")
     columns: dict[str, str] = Field(default_factory=dict)
+    expect: Expect = Field(default_factory=Expect)
+    formulas: Literal["neutralise", "refuse", "keep"] = Field(
+        default="neutralise",
+        description="text cells a spreadsheet would run as a formula (=, +, -, @, tab, CR first): "
+        "neutralise them with a leading ' (default), refuse the version, or keep them as they are",
+    )
     constants: dict[str, str] = Field(
         default_factory=dict, description="fields with the same value on every row (field: value)"
     )
@@ -252,14 +273,7 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ManifestError(f"{path}: file not found") from None
-    except yaml.YAMLError as exc:
-        raise ManifestError(f"{path}: not valid YAML: {exc}") from None
-    except UnicodeDecodeError:
-        raise ManifestError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    data = read_yaml(path)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -280,7 +294,23 @@ def load_manifest(folder: Path) -> Manifest:
         raise ManifestError(format_validation_error(path, exc, Manifest)) from None
     if manifest.slug != folder.name:
         raise ManifestError(f"{path}: slug '{manifest.slug}' must equal the folder name '{folder.name}'")
+    _confine_paths(path, manifest, folder)
     return manifest.model_copy(update={"folder": folder.resolve()})
+
+
+def dataset_folder(datasets_dir: Path, slug: str) -> Path:
+    """``datasets/<slug>``, after checking that the slug is a name and not a path."""
+    return datasets_dir / check_slug(slug)
+
+
+def _confine_paths(path: Path, manifest: Manifest, folder: Path) -> None:
+    """Every file a manifest reads lies in its folder (or an allowed root): see opendata.paths."""
+    declared = [("source.path", manifest.source)]
+    declared += [(f"join.{j.name}.source.path", j.source) for j in manifest.join]
+    for key, settings in declared:
+        value = getattr(settings, "path", None)
+        if isinstance(value, str):
+            confined_source(path, key, folder, value)
 
 
 def discover(datasets_dir: Path) -> list[Path]:

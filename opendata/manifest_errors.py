@@ -72,18 +72,24 @@ def _describe(error: Any, model: type[BaseModel]) -> str:
         return f"missing required key '{key}'"
     if error["type"] == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
-        return f"'{key}': {error['input']!r} is not allowed; use one of {expected}"
+        return f"'{key}': {_shown(error['input'])} is not allowed; use one of {expected}"
     if error["type"] == "union_tag_invalid":
         expected = error.get("ctx", {}).get("expected_tags", "")
-        return f"'{key}.type': {error['input'].get('type')!r} is not a known source type; use one of {expected}"
+        return f"'{key}.type': {_shown(error['input'].get('type'))} is not a known source type; use one of {expected}"
     if error["type"] == "string_pattern_mismatch":
-        return f"'{key}': {error['input']!r} does not have the expected form ({error['ctx']['pattern']})"
+        return f"'{key}': {_shown(error['input'])} does not have the expected form ({error['ctx']['pattern']})"
     message = str(error["msg"]).removeprefix("Value error, ")
     return (
-        f"'{key}': {message} (got {error['input']!r})"
+        f"'{key}': {message} (got {_shown(error['input'])})"
         if "input" in error and not isinstance(error["input"], dict)
         else f"'{key}': {message}"
     )
+
+
+def _shown(value: object, limit: int = 80) -> str:
+    """The value as typed, cut short: a message never echoes a huge (or expanded) input."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _source_tags(model: type[BaseModel]) -> set[str]:

@@ -33,6 +33,7 @@ class ValidationReport:
     row_word: str = "row"  # "row" for sheets, "line" for text files
     errors: list[CellError] = field(default_factory=list)
     engine: str = "frictionless"
+    warnings: list[CellError] = field(default_factory=list)  # published anyway (opendata.doubtful)
 
     @property
     def valid(self) -> bool:
@@ -59,15 +60,28 @@ class ValidationReport:
             "row_count": self.row_count,
             "error_count": len(self.errors),
             "errors": [{k: v for k, v in asdict(e).items() if v is not None} for e in self.errors[:MAX_SHOWN]],
+            **(
+                {
+                    "warning_count": len(self.warnings),
+                    "warnings": [
+                        {k: v for k, v in asdict(e).items() if v is not None} for e in self.warnings[:MAX_SHOWN]
+                    ],
+                }
+                if self.warnings
+                else {}
+            ),
         }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
 
+    def _warnings_markdown(self) -> str:
+        return _warnings_section(self)
+
     def to_markdown(self) -> str:
         head = f"# Validation of `{self.dataset}`\n\nSource: `{self.source}`  \nSchema: `{self.schema}`\n\n"
         if self.valid:
-            return head + f"**Valid**: {self.row_count} rows, no errors.\n"
+            return head + f"**Valid**: {self.row_count} rows, no errors.\n" + self._warnings_markdown()
         lines = [
             head + f"**Invalid**: {len(self.errors)} error(s) in {self.row_count} rows. Nothing was published.\n",
             f"| {self.row_word.capitalize()} | Column | Value | Rule | What was expected |",
@@ -84,6 +98,20 @@ class ValidationReport:
         if len(self.errors) > MAX_SHOWN:
             lines.append(f"\n… and {len(self.errors) - MAX_SHOWN} more errors (the JSON report counts them all).")
         return "\n".join(lines) + "\n"
+
+
+def _warnings_section(report: ValidationReport) -> str:
+    if not report.warnings:
+        return ""
+    lines = [
+        f"\n**Warnings**: {len(report.warnings)}.\n",
+        f"| {report.row_word.capitalize()} | Column | Value | What happens |",
+        "|---|---|---|---|",
+    ]
+    for e in report.warnings[:MAX_SHOWN]:
+        lines.append(f"| {e.row if e.row is not None else ''} | {_md(e.source_column or e.column or '')} "
+                     f"| {_md(e.value or '')} | {_md(e.message)} |")  # fmt: skip
+    return "\n".join(lines) + "\n"
 
 
 def _where(error: CellError, row_word: str) -> str:

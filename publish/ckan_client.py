@@ -8,6 +8,14 @@ can decide on retries by type alone:
 - ``PublishError``: the portal said no for a reason a retry will not fix (a rejected token,
   missing rights, invalid metadata).
 
+Time is bounded: 10 s to connect, 90 s to read one answer (a DataStore chunk of
+``datastore.CHUNK_ROWS`` rows is well inside that), and a total deadline per dataset
+(``OPENDATA_CKAN_DEADLINE``, default 1800 s) counted from the client's first call, so a portal
+that accepts connections and never answers cannot hold a dataset for half an hour per try.
+A 429 or 503 with ``Retry-After`` is waited out (up to ``RETRY_AFTER_CAP``) and the call
+retried, at most ``RETRY_AFTER_TRIES`` times. An answer that is not CKAN's JSON (an HTML
+login page, a proxy's error page) is named as "not a CKAN API answer".
+
 The API token is held by ckanapi's session alone. It never appears in ``repr()``, in log
 lines or in an exception message (messages are scrubbed, and ckanapi's own exceptions are
 not chained, because their arguments may echo a request).
@@ -16,6 +24,10 @@ not chained, because their arguments may echo a request).
 from __future__ import annotations
 
 import logging
+import os
+import time
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +41,30 @@ log = logging.getLogger(__name__)
 
 TRANSIENT_STATUS = {408, 429, 500, 502, 503, 504}
 USER_AGENT = f"opendata/{__version__} (+ckanapi)"
-TIMEOUT = (10, 600)  # connect, read: a 1M-row DataStore chunk or a big upload takes a while
+TIMEOUT = (10, 90)  # connect, read (seconds)
+DEADLINE_ENV = "OPENDATA_CKAN_DEADLINE"
+DEADLINE = 1800.0  # seconds per dataset, over every call and wait
+RETRY_AFTER_CAP = 120.0  # longest Retry-After waited out; a longer one fails the call (transient)
+RETRY_AFTER_TRIES = 3
 
 
 class _RemoteCKAN(ckanapi.RemoteCKAN):
     """ckanapi's client, remembering the HTTP status of the last call (ckanapi drops it)."""
 
     last_status: int | None = None
+    last_retry_after: str | None = None
+    last_media_type: str = ""
 
     def _request_fn(self, url: str, data: Any, headers: Any, files: Any, requests_kwargs: Any) -> Any:
-        self.last_status = None
-        status, text = super()._request_fn(url, data, headers, files, requests_kwargs)
-        self.last_status = status
-        return status, text
+        self.last_status, self.last_retry_after, self.last_media_type = None, None, ""
+        # As ckanapi's own _request_fn (no redirects: a redirected POST loses its body), keeping headers.
+        response = self.session.post(
+            url, data=data, headers=headers, files=files, allow_redirects=False, **requests_kwargs
+        )
+        self.last_status = response.status_code
+        self.last_retry_after = response.headers.get("Retry-After")
+        self.last_media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+        return response.status_code, response.text
 
     def __repr__(self) -> str:
         return f"RemoteCKAN({self.address!r}, apikey=***)"
@@ -50,9 +73,22 @@ class _RemoteCKAN(ckanapi.RemoteCKAN):
 class CkanClient:
     """Calls CKAN actions; translates errors; never shows the token."""
 
-    def __init__(self, url: str, token: str, *, timeout: tuple[int, int] = TIMEOUT) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        timeout: tuple[float, float] = TIMEOUT,
+        deadline: float | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
+        self.deadline = deadline if deadline is not None else _env_seconds(DEADLINE_ENV, DEADLINE)
+        self._sleep, self._clock = sleep, clock
+        self._started: float | None = None
+        self._read_timeout = float(timeout[1])
         self._secret = token
         self._ckan = _RemoteCKAN(self.url, apikey=token, user_agent=USER_AGENT)
 
@@ -103,11 +139,52 @@ class CkanClient:
             action,
             data.get("id") or data.get("resource_id") or data.get("name") or "",
         )
-        try:
-            return self._ckan.call_action(action, data, files=files, requests_kwargs={"timeout": self.timeout})
-        except Exception as exc:  # translated below, outside this block: no exception context kept
-            error = self._translate(action, exc, not_found_ok)
+        if self._started is None:
+            self._started = self._clock()
+        for attempt in range(RETRY_AFTER_TRIES + 1):
+            self._read_timeout = min(self.timeout[1], self._remaining(action))
+            timeout = (self.timeout[0], self._read_timeout)
+            try:
+                return self._ckan.call_action(action, data, files=files, requests_kwargs={"timeout": timeout})
+            except Exception as exc:  # translated below, outside this block: no exception context kept
+                error = self._translate(action, exc, not_found_ok)
+            wait = self._retry_after()
+            if wait is None or attempt == RETRY_AFTER_TRIES or not isinstance(error, TransientPublishError):
+                break
+            if wait > RETRY_AFTER_CAP or wait >= self._remaining(action):
+                error = TransientPublishError(
+                    f"CKAN at {self.url} asked to wait {wait:.0f} s before {action} (Retry-After), longer than "
+                    f"{RETRY_AFTER_CAP:.0f} s or the time left; the last good version stays published"
+                )
+                break
+            log.info("CKAN %s: Retry-After %.0f s, waiting", action, wait)
+            self._sleep(wait)
         raise error
+
+    def _remaining(self, action: str) -> float:
+        """Seconds left of the dataset's deadline; past it, a PublishError (not retried)."""
+        now = self._clock()
+        left = self.deadline - (now - (self._started if self._started is not None else now))
+        if left <= 0:
+            raise PublishError(
+                f"CKAN at {self.url}: {action} not done within the deadline of {self.deadline:.0f} s for one "
+                f"dataset ({DEADLINE_ENV}); the last good version stays published"
+            )
+        return left
+
+    def _retry_after(self) -> float | None:
+        """The last answer's Retry-After in seconds (a number or an HTTP date), if 429 or 503."""
+        value = self._ckan.last_retry_after
+        if value is None or self._ckan.last_status not in (429, 503):
+            return None
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
 
     def _translate(self, action: str, exc: Exception, not_found_ok: bool) -> Exception:
         """Our error for ckanapi's or requests' (a requests error carries the request headers)."""
@@ -123,6 +200,13 @@ class CkanClient:
             )
         if isinstance(exc, ckanapi.ValidationError):
             return PublishError(f"{where} rejected {action}: {self._scrub(_error_text(exc))}")
+        if isinstance(exc, ckanapi.CKANAPIError | ckanapi.ServerIncompatibleError) and not self._answer_was_json(exc):
+            status = self._ckan.last_status
+            kind = self._ckan.last_media_type or "no content type"
+            text = f"{where}: the answer to {action} is not a CKAN API answer (HTTP {status}, {kind})"
+            if status in TRANSIENT_STATUS:
+                return TransientPublishError(f"{text}; the last good version stays published")
+            return PublishError(f"{text}; check that CKAN_URL is the portal's address (not a login or proxy page)")
         if isinstance(exc, ckanapi.ServerIncompatibleError):
             return PublishError(f"{self.url} did not answer {action} like a CKAN Action API; check CKAN_URL")
         if isinstance(exc, ckanapi.CKANAPIError):
@@ -131,6 +215,11 @@ class CkanClient:
             if status is None or status in TRANSIENT_STATUS:
                 return TransientPublishError(f"{text}; the last good version stays published")
             return PublishError(f"{text}: {self._scrub(str(exc))[:300]}")
+        if isinstance(exc, requests.Timeout):
+            return TransientPublishError(
+                f"{where} did not answer {action} within {self._read_timeout:.0f} s ({type(exc).__name__}); "
+                "the last good version stays published"
+            )
         if isinstance(exc, requests.RequestException):
             return TransientPublishError(
                 f"{where} did not answer {action} ({type(exc).__name__}); the last good version stays published"
@@ -139,9 +228,21 @@ class CkanClient:
             return PublishError(f"{action}: could not read the file to upload ({type(exc).__name__}: {exc})")
         return exc  # a bug of ours: let it surface as it is
 
+    def _answer_was_json(self, exc: Exception) -> bool:
+        """CKAN's Action API answers application/json, errors included; anything else is not it."""
+        return self._ckan.last_status is None or "json" in self._ckan.last_media_type
+
     def _scrub(self, value: object) -> str:
         text = str(value)
         return text.replace(self._secret, "***") if self._secret else text
+
+
+def _env_seconds(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, "") or default)
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 class _NotFound(Exception):

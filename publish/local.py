@@ -3,17 +3,29 @@
 ``build/catalog/`` holds one folder per dataset with its published files, a machine-readable
 ``catalog.json``, the DCAT catalog (``catalog.rdf``, ``catalog.ttl``: publish/local_dcat.py)
 and a small static site a person can open (``index.html``, one page per dataset:
-``publish/site``). Publishing is idempotent and
-atomic per dataset: unchanged content is not rewritten (same bytes, same hashes), and a
-new version replaces the old folder in one rename, so a failure leaves the last good one.
+``publish/site``). Publishing is idempotent (unchanged
+content is not rewritten: same bytes, same hashes) and atomic as a whole: a reader of the
+catalog folder sees the old files with the old ``catalog.json``, or the new files with the
+new one, never a mix. ``build/catalog`` is a symbolic link to one immutable *version*:
+
+    build/.catalog/data/<slug>/<content hash>/   the files of one dataset version
+    build/.catalog/versions/<n>/                 catalog.json, the pages, <slug>/ (hard links into data/)
+    build/catalog -> .catalog/versions/<n>       the one pointer, swapped by one rename, last
+
+A publish writes the data folder, then a complete new version, and only then swaps the
+pointer; a failure at any step before the swap leaves the live version untouched, and a
+re-run converges (what was already written is reused). Old versions are removed after the
+swap, keeping the previous one for readers that opened it a moment before.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,10 +34,13 @@ from typing import Any
 
 from opendata.build import Build
 from publish.base import Change, FileOutcome, PublishResult
-from publish.local_dcat import dcat_record, write_dcat
+from publish.local_dcat import base_url, dcat_record, write_dcat
 from publish.site import write_site
 
 CATALOG_JSON = "catalog.json"
+KEEP_VERSIONS = 2  # the live one and the one before it
+
+log = logging.getLogger(__name__)
 
 
 class LocalCatalog:
@@ -33,10 +48,11 @@ class LocalCatalog:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.store = root.parent / f".{root.name}"
 
     def publish(self, build: Build, *, run_id: str | None = None, dry_run: bool = False) -> PublishResult:
         slug = build.manifest.slug
-        with self._locked():
+        with self._locked(dry_run):
             catalog = self.read_catalog()
             previous = catalog["datasets"].get(slug)
             entry = catalog_entry(build, run_id, previous)
@@ -56,13 +72,15 @@ class LocalCatalog:
                 if previous is None
                 else ("unchanged" if metadata_same and (self.root / slug).is_dir() else "updated")
             )
-            if not dry_run and overall != "unchanged":
-                if not same_content or not (self.root / slug).is_dir():
-                    self._replace_folder(slug, build)
+            # The DCAT files name the catalog's base URL: a new OPENDATA_CATALOG_BASE_URL is a new version.
+            moved = catalog.get("base_url") != base_url(self.root)
+            if not dry_run and (overall != "unchanged" or moved):
+                self._store_files(slug, entry["content_hash"], build)
                 catalog["datasets"][slug] = entry
-                self._write_catalog(catalog)
-            elif not dry_run:  # e.g. OPENDATA_CATALOG_BASE_URL changed: same data, new URLs
-                write_dcat(self.root, catalog, _write_if_changed)
+                catalog["base_url"] = base_url(self.root)
+                version = self._write_version(catalog)
+                self._swap(version)
+                self._collect_garbage()
         files = [FileOutcome(f.key, changes[f.key], (self.root / slug / f.path.name).as_uri()) for f in build.files]
         return PublishResult(slug, self.name, overall, (self.root / slug).as_uri(), build.row_count, files, dry_run)
 
@@ -73,42 +91,120 @@ class LocalCatalog:
         return json.loads(path.read_text(encoding="utf-8"))
 
     @contextmanager
-    def _locked(self) -> Iterator[None]:
-        """Deployments may publish datasets in parallel processes: one writer at a time."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / ".lock").open("w") as handle:
+    def _locked(self, dry_run: bool = False) -> Iterator[None]:
+        """Deployments may publish datasets in parallel processes: one writer at a time.
+
+        A dry run only reads, and writes nothing, not even the lock file."""
+        if dry_run:
+            yield
+            return
+        self.store.mkdir(parents=True, exist_ok=True)
+        with (self.store / ".lock").open("w") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _replace_folder(self, slug: str, build: Build) -> None:
-        staging = self.root / f".{slug}.new"
-        if staging.exists():
-            shutil.rmtree(staging)
+    def _data_folder(self, slug: str, content_hash: str) -> Path:
+        return self.store / "data" / slug / content_hash
+
+    def _store_files(self, slug: str, content_hash: str, build: Build) -> None:
+        """Step 1: the dataset's files in their own folder, named by content (reused if there)."""
+        folder = self._data_folder(slug, content_hash)
+        if folder.is_dir():
+            return
+        names = [f.path for f in build.files] + [build.directory / "validation-report.md"]
+        _copy_into_new_folder(folder, names)
+
+    def _write_version(self, catalog: dict[str, Any]) -> Path:
+        """Step 2: a complete version folder: catalog.json, the pages, one folder per dataset."""
+        catalog["datasets"] = dict(sorted(catalog["datasets"].items()))
+        versions = self.store / "versions"
+        versions.mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns():020d}"
+        staging = versions / f".{name}.new"
         staging.mkdir()
         try:
-            for f in build.files:
-                shutil.copyfile(f.path, staging / f.path.name)
-            shutil.copyfile(build.directory / "validation-report.md", staging / "validation-report.md")
+            for slug, entry in catalog["datasets"].items():
+                data = self._data_folder(slug, entry["content_hash"])
+                if not data.is_dir():
+                    self._import_live(slug, data)
+                (staging / slug).mkdir()
+                for path in sorted(data.iterdir()):  # hard links: real folders, no bytes copied
+                    os.link(path, staging / slug / path.name)
+            (staging / CATALOG_JSON).write_text(json.dumps(catalog, ensure_ascii=False, indent=2) + "\n", "utf-8")
+            write_pages(catalog, staging, url_root=self.root, cache=self.store / "cache")
+            os.replace(staging, versions / name)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        target, old = self.root / slug, self.root / f".{slug}.old"
-        if target.exists():
-            os.replace(target, old)
-        os.replace(staging, target)
-        if old.exists():
-            shutil.rmtree(old)
+        return versions / name
 
-    def _write_catalog(self, catalog: dict[str, Any]) -> None:
-        catalog["datasets"] = dict(sorted(catalog["datasets"].items()))
-        # DCAT, then the site (its index links catalog.rdf), then catalog.json: if either
-        # fails, catalog.json still holds the old entry and a re-run writes them again.
-        write_dcat(self.root, catalog, _atomic_write)
-        write_site(self.root, catalog, portal_url=os.environ.get("OPENDATA_PORTAL_URL"))
-        _atomic_write(self.root / CATALOG_JSON, json.dumps(catalog, ensure_ascii=False, indent=2) + "\n")
+    def _import_live(self, slug: str, data: Path) -> None:
+        """A dataset published by an older layout (real folders): copy its live files over once."""
+        live = self.root / slug
+        if not live.is_dir():
+            raise FileNotFoundError(f"{live}: the files of '{slug}' listed in {CATALOG_JSON} are missing")
+        _copy_into_new_folder(data, sorted(p for p in live.iterdir() if p.is_file()))
+
+    def _swap(self, version: Path) -> None:
+        """Step 3, the only one readers notice: the catalog link points at the new version."""
+        link = self.root.parent / f".{self.root.name}.link"
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(os.path.relpath(version, self.root.parent))
+        if self.root.is_dir() and not self.root.is_symlink():  # an older layout: move it aside once
+            os.replace(self.root, self.store / f"legacy-{version.name}")
+        os.replace(link, self.root)
+
+    def _collect_garbage(self) -> None:
+        """Step 4: drop versions but the newest few, and data folders no kept version links to."""
+        try:
+            versions = sorted(p for p in (self.store / "versions").iterdir() if not p.name.startswith("."))
+            kept = versions[-KEEP_VERSIONS:]
+            for old in versions[:-KEEP_VERSIONS]:
+                shutil.rmtree(old)
+            used = {
+                (slug, entry["content_hash"])
+                for v in kept
+                for slug, entry in json.loads((v / CATALOG_JSON).read_text(encoding="utf-8"))["datasets"].items()
+            }
+            for folder in (self.store / "data").glob("*/*"):
+                if (folder.parent.name, folder.name) not in used:
+                    shutil.rmtree(folder)
+            for legacy in self.store.glob("legacy-*"):
+                shutil.rmtree(legacy)
+        except OSError as exc:  # the new version is live; leftovers go on the next run
+            log.warning("local catalog: could not remove old versions (%s); the next run retries", exc)
+
+
+def write_pages(catalog: dict[str, Any], folder: Path, *, url_root: Path, cache: Path | None = None) -> None:
+    """The one hook that writes a version's catalog-wide files into ``folder``: the DCAT catalog,
+    then the site (its index links catalog.rdf). URLs name ``url_root``, the stable path
+    readers use, never the version folder; ``cache`` keeps drawn charts across versions."""
+    write_dcat(folder, catalog, _write_text, url_root=url_root)
+    write_site(folder, catalog, portal_url=os.environ.get("OPENDATA_PORTAL_URL"), cache=cache)
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def _copy_into_new_folder(folder: Path, files: list[Path]) -> None:
+    """``folder`` with copies of ``files``, appearing whole (staged, then one rename)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = folder.parent / f".{folder.name}.new"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    try:
+        for path in files:
+            shutil.copyfile(path, staging / path.name)
+        os.replace(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def catalog_entry(build: Build, run_id: str | None, previous: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -146,14 +242,3 @@ def catalog_entry(build: Build, run_id: str | None, previous: dict[str, Any] | N
         "dates": dates,
         "dcat": dcat_record(build, issued, modified),
     }
-
-
-def _write_if_changed(path: Path, text: str) -> None:
-    if not path.exists() or path.read_text(encoding="utf-8") != text:
-        _atomic_write(path, text)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

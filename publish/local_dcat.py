@@ -33,12 +33,14 @@ def dcat_record(build: Build, issued: datetime, modified: datetime) -> dict[str,
     return record.model_dump(mode="json", exclude_none=True)
 
 
-def write_dcat(root: Path, catalog: dict[str, Any], write: Any) -> None:
-    """Write catalog.rdf and catalog.ttl (``write(path, text)`` writes atomically)."""
+def write_dcat(root: Path, catalog: dict[str, Any], write: Any, url_root: Path | None = None) -> None:
+    """Write catalog.rdf and catalog.ttl into ``root`` with ``write(path, text)``.
+
+    ``url_root``: the folder readers use when no base URL is set (default ``root``)."""
     records = [DatasetRecord.model_validate(e["dcat"]) for e in catalog["datasets"].values() if "dcat" in e]
     if not records:
         return
-    url = base_url(root)
+    url = base_url(url_root or root)
     info = CatalogInfo(
         uri=url + RDF_FILE,
         base_url=url,

@@ -82,3 +82,74 @@ def test_failed_copy_leaves_the_last_good_version(copy: Path) -> None:
     assert snapshot(copy / "catalog") == before
     again = catalog.publish(built(copy, "skolor-wifi", copy / "w3"))  # and a re-run converges
     assert again.change == "updated"
+
+
+def consistent_view(root: Path) -> dict[str, str]:
+    """Every file catalog.json lists is served with the hash it lists: {slug: content_hash}."""
+    import hashlib
+
+    catalog = json.loads((root / "catalog.json").read_text(encoding="utf-8"))
+    for entry in catalog["datasets"].values():
+        for f in entry["files"]:
+            assert hashlib.sha256((root / f["path"]).read_bytes()).hexdigest() == f["sha256"], f["path"]
+    return {slug: e["content_hash"] for slug, e in catalog["datasets"].items()}
+
+
+STEPS = ["_store_files", "_write_version", "_swap", "_collect_garbage"]
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+@pytest.mark.parametrize("step", STEPS)
+def test_a_failure_at_any_step_shows_old_or_new_never_a_mix(
+    copy: Path, monkeypatch: pytest.MonkeyPatch, step: str, when: str
+) -> None:
+    catalog = LocalCatalog(copy / "catalog")
+    catalog.publish(built(copy, "skolor-wifi", copy / "w1"))
+    catalog.publish(built(copy, "bredband", copy / "b1"))
+    old = consistent_view(copy / "catalog")
+    before = snapshot(copy / "catalog")
+    source = copy / "datasets/skolor-wifi/source/wifi-inventering.csv"
+    source.write_bytes(source.read_bytes().replace(b";46;", b";47;"))
+    new_build = built(copy, "skolor-wifi", copy / "w2")
+    original = getattr(LocalCatalog, step)
+
+    def injected(self: LocalCatalog, *args: object) -> object:
+        if when == "after":
+            original(self, *args)
+        raise RuntimeError(f"injected {when} {step}")
+
+    monkeypatch.setattr(LocalCatalog, step, injected)
+    with pytest.raises(RuntimeError, match="injected"):
+        catalog.publish(new_build)
+    view = consistent_view(copy / "catalog")
+    swapped = STEPS.index(step) > STEPS.index("_swap") or (step == "_swap" and when == "after")
+    if swapped:
+        assert view["skolor-wifi"] == new_build.content_hash and view["bredband"] == old["bredband"]
+    else:
+        assert view == old and snapshot(copy / "catalog") == before
+    monkeypatch.undo()
+    again = catalog.publish(built(copy, "skolor-wifi", copy / "w3"))  # a re-run converges
+    assert again.change == ("unchanged" if swapped else "updated")
+    assert consistent_view(copy / "catalog")["skolor-wifi"] == new_build.content_hash
+    assert b",47," in (copy / "catalog/skolor-wifi/data.csv").read_bytes()
+
+
+def test_old_versions_are_collected_and_an_older_real_folder_layout_is_taken_over(copy: Path) -> None:
+    legacy = copy / "catalog"
+    LocalCatalog(legacy).publish(built(copy, "bredband", copy / "b1"))
+    # Rebuild the pre-version layout by hand: real folders and catalog.json in build/catalog.
+    real = copy / "real"
+    shutil.copytree(legacy, real, symlinks=False)
+    legacy.unlink()
+    shutil.rmtree(copy / ".catalog")
+    real.rename(legacy)
+    catalog = LocalCatalog(legacy)
+    for n in range(4):
+        source = copy / "datasets/skolor-wifi/source/wifi-inventering.csv"
+        source.write_bytes(source.read_bytes().replace(f";{46 + n};".encode(), f";{47 + n};".encode()))
+        catalog.publish(built(copy, "skolor-wifi", copy / f"w{n}"))
+    assert legacy.is_symlink()
+    assert set(consistent_view(legacy)) == {"bredband", "skolor-wifi"}
+    assert len([p for p in (copy / ".catalog/versions").iterdir()]) == 2
+    assert len(list((copy / ".catalog/data/skolor-wifi").iterdir())) == 2
+    assert not list((copy / ".catalog").glob("legacy-*"))

@@ -121,14 +121,26 @@ def pts_like_workbook() -> bytes:
 
 
 def test_excel_sheet_with_title_rows_and_notes() -> None:
-    settings = ExcelSettings.model_validate({"type": "excel", "path": "x.xlsx", "sheet": "Kommun", "header_row": 4})
+    settings = ExcelSettings.model_validate(
+        {"type": "excel", "path": "x.xlsx", "sheet": "Kommun", "header_row": 4, "footer_rows": 1}
+    )
     parsed = ExcelSource().parse(settings, RawSnapshot(pts_like_workbook(), "x.xlsx", "application/xlsx"))
+    assert parsed.findings == ()
     assert parsed.table.column_names == ["År", "Område", "Hushåll", "Datum", "Exempel"]
     assert parsed.table.to_pylist() == [
         {"År": "2020", "Område": "Hela kommunen", "Hushåll": "95", "Datum": "2020-10-01", "Exempel": "false"},
         {"År": "2021", "Område": "Landsbygd", "Hushåll": "83.4", "Datum": "2021-10-01", "Exempel": "true"},
     ]
     assert parsed.first_data_row == 5  # errors name the row a steward sees in Excel
+
+
+def test_excel_blank_row_inside_the_data_is_reported_not_the_end() -> None:
+    """Without footer_rows the note is data, so the blank row above it is inside the data."""
+    settings = ExcelSettings.model_validate({"type": "excel", "path": "x.xlsx", "sheet": "Kommun", "header_row": 4})
+    parsed = ExcelSource().parse(settings, RawSnapshot(pts_like_workbook(), "x.xlsx", "application/xlsx"))
+    assert parsed.table.num_rows == 4  # read to the last used row
+    assert [(f.rule, f.row) for f in parsed.findings] == [("blank-row", 7)]
+    assert "footer_rows" in parsed.findings[0].message
 
 
 def test_excel_missing_sheet_lists_the_sheets() -> None:

@@ -15,15 +15,19 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from opendata import limits
 from opendata.errors import SourceError
 from opendata.sources.base import ParsedTable, RawSnapshot, Source, SourceSettingsBase
 from opendata.sources.text import (
+    check_cell_sizes,
     check_header,
     decode,
     drop_trailing_blank_rows,
     read_local,
     utf8_content,
 )
+
+BLOCK_BYTES = 16 * 1024 * 1024  # Arrow's read block: one line must fit in it
 
 
 class CsvDialect(BaseModel):
@@ -65,12 +69,25 @@ class CsvSource(Source[CsvSettings]):
 
 def parse_with_dialect(dialect: CsvDialect, raw: RawSnapshot) -> ParsedTable:
     """Raw bytes in the declared dialect -> an all-string table (any CSV source ends here)."""
+    _not_utf16_in_disguise(raw, dialect.encoding)
     data = utf8_content(raw, dialect.encoding, dialect.bom)
     try:
         return parse_csv_bytes(data, raw.origin, dialect.delimiter, dialect.quote_char, dialect.header_row)
     except _NotUtf8:
         decode(raw, dialect.encoding, dialect.bom)  # says which line and byte
         raise SourceError(f"{raw.origin}: not valid {dialect.encoding}") from None
+
+
+def _not_utf16_in_disguise(raw: RawSnapshot, encoding: str) -> None:
+    """UTF-16 read as an 8-bit encoding looks like ragged lines; say what it is instead."""
+    if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+        return
+    head = raw.content[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (head and head.count(b"\x00") > len(head) // 4):
+        raise SourceError(
+            f"{raw.origin}: the file looks like UTF-16 (a UTF-16 byte order mark or NUL bytes between the "
+            f"letters), but the manifest says encoding: {encoding}; save it as UTF-8, or set encoding: utf-16"
+        )
 
 
 def parse_csv_text(text: str, origin: str, delimiter: str, quote_char: str, header_row: int) -> ParsedTable:
@@ -104,7 +121,7 @@ def parse_csv_bytes(data: bytes, origin: str, delimiter: str, quote_char: str, h
     try:
         table = pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(data)),
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=header_row),
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=header_row, block_size=BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, quote_char=quote_char, invalid_row_handler=on_invalid
             ),
@@ -117,6 +134,8 @@ def parse_csv_bytes(data: bytes, origin: str, delimiter: str, quote_char: str, h
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc):
             raise _NotUtf8(str(exc)) from None
+        if "straddling" in str(exc):  # one line longer than a block: name it, not Arrow's words
+            raise SourceError(_long_line(data, origin)) from None
         raise SourceError(f"{origin}: cannot read as CSV with delimiter {delimiter!r}: {exc}") from None
     if bad_rows:
         all_lines = data.decode("utf-8", errors="replace").splitlines()
@@ -125,7 +144,23 @@ def parse_csv_bytes(data: bytes, origin: str, delimiter: str, quote_char: str, h
         raise SourceError(
             f"{origin}: {len(bad_lines)} line(s) do not have {len(header)} cells separated by {delimiter!r}: {shown}"
         )
+    check_cell_sizes(table, origin, header_row + 1, "line")
     return ParsedTable(drop_trailing_blank_rows(table), origin, header_row + 1, "line")
+
+
+def _long_line(data: bytes, origin: str) -> str:
+    start, line = 0, 1
+    while True:
+        end = data.find(b"\n", start)
+        stop = len(data) if end < 0 else end
+        if stop - start > BLOCK_BYTES:
+            break
+        if end < 0:
+            line = 0
+            break
+        start, line = end + 1, line + 1
+    where = f"line {line}" if line else "a line"
+    return f"{origin}: {where} is longer than {BLOCK_BYTES} bytes; {limits.CELL_BYTES.describe()}"
 
 
 def _leading_lines(data: bytes, count: int) -> list[str]:

@@ -15,7 +15,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from opendata import limits
 from opendata.errors import SourceError
+from opendata.report import CellError
 from opendata.sources.base import ParsedTable, RawSnapshot, Source, SourceSettingsBase, text_table
 from opendata.sources.text import check_header, read_local
 
@@ -27,6 +29,9 @@ class ExcelSettings(SourceSettingsBase):
     path: str = Field(description="the workbook (.xlsx), relative to the dataset folder")
     sheet: str = Field(min_length=1)
     header_row: int = Field(default=1, ge=1, description="the row that holds the column names")
+    footer_rows: int = Field(
+        default=0, ge=0, description="rows at the end of the sheet that are notes, not data (blank ones included)"
+    )
 
 
 def cell_text(value: Any, number_format: str = "General") -> str:
@@ -53,32 +58,95 @@ class ExcelSource(Source[ExcelSettings]):
         return read_local(base_dir / settings.path, XLSX)
 
     def parse(self, settings: ExcelSettings, raw: RawSnapshot) -> ParsedTable:
+        _check_unpacked_size(raw)
         try:
             from openpyxl import load_workbook  # here, not at the top: only Excel sources need it
 
             book = load_workbook(io.BytesIO(raw.content), read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
             raise SourceError(f"{raw.origin}: not a readable .xlsx workbook ({exc})") from None
-        if settings.sheet not in book.sheetnames:
-            raise SourceError(
-                f"{raw.origin}: no sheet named '{settings.sheet}'; the workbook has: "
-                + ", ".join(repr(s) for s in book.sheetnames)
+        origin = f"{raw.origin}, sheet '{settings.sheet}'"
+        try:
+            if settings.sheet not in book.sheetnames:
+                raise SourceError(
+                    f"{raw.origin}: no sheet named '{settings.sheet}'; the workbook has: "
+                    + ", ".join(repr(s) for s in book.sheetnames)
+                )
+            header, data = _read_sheet(book[settings.sheet], settings, origin)
+        finally:
+            book.close()
+        first = settings.header_row + 1
+        data = _without_footer(data, settings.footer_rows)
+        findings = tuple(
+            CellError(
+                "blank-row",
+                f"row {first + i} is empty inside the data (rows below it follow); delete it, or if the rows "
+                "below are notes, set source.footer_rows to their number",
+                row=first + i,
             )
-        rows = book[settings.sheet].iter_rows(min_row=settings.header_row)
-        header_cells = next(rows, None)
-        if header_cells is None:
-            raise SourceError(f"{raw.origin}, sheet '{settings.sheet}': row {settings.header_row} is empty")
-        header = [cell_text(c.value) for c in header_cells]
-        while header and not header[-1]:
-            header.pop()
-        header = check_header(header, f"{raw.origin}, sheet '{settings.sheet}'", settings.header_row)
-        data: list[list[str]] = []
-        for cells in rows:
-            values = [cell_text(c.value, getattr(c, "number_format", "General")) for c in cells[: len(header)]]
-            if not any(values):
-                break  # data ends at the first empty row; notes below it are not data
-            data.append(values)
-        book.close()
-        return ParsedTable(
-            text_table(header, data), f"{raw.origin}, sheet '{settings.sheet}'", settings.header_row + 1, "row"
+            for i, values in enumerate(data)
+            if not any(values)
         )
+        return ParsedTable(text_table(header, data), origin, first, "row", findings)
+
+
+def _check_unpacked_size(raw: RawSnapshot) -> None:
+    """A zip bomb is refused from the archive's directory, before anything is unpacked."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw.content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise SourceError(f"{raw.origin}: not a readable .xlsx workbook ({exc})") from None
+    if unpacked > limits.XLSX_UNCOMPRESSED_BYTES.value:
+        raise SourceError(
+            f"{raw.origin}: the workbook unpacks to {unpacked:,} bytes; "
+            f"{limits.XLSX_UNCOMPRESSED_BYTES.describe()}".replace(",", " ")
+        )
+
+
+def _read_sheet(sheet: Any, settings: ExcelSettings, origin: str) -> tuple[list[str], list[list[str]]]:
+    """The header and every row below it to the last used row, with the cell limits checked."""
+    declared = (sheet.max_row or 0) * (sheet.max_column or 0)  # the sheet's <dimension>, before any row
+    if declared > limits.CELLS.value:
+        raise SourceError(
+            f"{origin}: the sheet declares {sheet.max_row} rows × {sheet.max_column} columns; {limits.CELLS.describe()}"
+        )
+    rows = sheet.iter_rows(min_row=settings.header_row)
+    header_cells = next(rows, None)
+    if header_cells is None:
+        raise SourceError(f"{origin}: row {settings.header_row} is empty")
+    header = [cell_text(c.value) for c in header_cells]
+    while header and not header[-1]:
+        header.pop()
+    header = check_header(header, origin, settings.header_row)
+    max_cells, max_cell = limits.CELLS.value, limits.CELL_BYTES.value
+    cells_read = len(header)
+    data: list[list[str]] = []
+    for number, cells in enumerate(rows, start=settings.header_row + 1):
+        values = [cell_text(c.value, getattr(c, "number_format", "General")) for c in cells[: len(header)]]
+        cells_read += len(values)
+        if cells_read > max_cells:
+            raise SourceError(f"{origin}: row {number}: too many cells; {limits.CELLS.describe()}")
+        for column, value in enumerate(values):
+            if len(value) > max_cell // 4 and len(value.encode("utf-8")) > max_cell:
+                raise SourceError(
+                    f"{origin}: row {number}, column '{header[column]}': the cell holds "
+                    f"{len(value.encode('utf-8'))} bytes; {limits.CELL_BYTES.describe()}"
+                )
+        data.append(values)
+    return header, data
+
+
+def _without_footer(data: list[list[str]], footer_rows: int) -> list[list[str]]:
+    """Drop trailing blank rows (formatting), the declared notes, then the blank rows above them."""
+
+    def strip(rows: list[list[str]]) -> list[list[str]]:
+        end = len(rows)
+        while end and not any(rows[end - 1]):
+            end -= 1
+        return rows[:end]
+
+    data = strip(data)
+    if footer_rows:
+        data = strip(data[: max(0, len(data) - footer_rows)])
+    return data

@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from opendata import limits
 from opendata.errors import SourceError
 from opendata.sources.base import RawSnapshot
 
@@ -19,8 +20,11 @@ BOM = "\ufeff"
 
 
 def read_local(path: Path, media_type: str | None = None) -> RawSnapshot:
-    """The bytes of a local file, or a SourceError naming the path."""
+    """The bytes of a local file, or a SourceError naming the path; the size is checked first."""
     try:
+        size = path.stat().st_size
+        if size > limits.SOURCE_BYTES.value:
+            raise SourceError(f"{path}: the file has {size} bytes; {limits.SOURCE_BYTES.describe()}")
         content = path.read_bytes()
     except FileNotFoundError:
         raise SourceError(f"{path}: source file not found") from None
@@ -67,6 +71,22 @@ def utf8_content(raw: RawSnapshot, encoding: str, bom: bool) -> bytes:
     if bom:
         decode(raw, encoding, bom)  # raises: the manifest promised a BOM
     return raw.content
+
+
+def check_cell_sizes(table: pa.Table, origin: str, first_row: int, row_word: str) -> None:
+    """No cell larger than the limit: a sentence naming the row and column, not Arrow's error."""
+    limit = limits.CELL_BYTES.value
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if column.null_count == len(column) or len(column) == 0:
+            continue
+        lengths = pc.binary_length(column)
+        largest = pc.max(lengths).as_py()
+        if largest is not None and largest > limit:
+            index = int(pc.index(lengths, largest).as_py())
+            raise SourceError(
+                f"{origin}: {row_word} {first_row + index}, column '{name}': the cell holds {largest} bytes; "
+                f"{limits.CELL_BYTES.describe()}"
+            )
 
 
 def check_header(header: list[str], origin: str, row: int) -> list[str]:

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 
-def write_site(root: Path, catalog: dict[str, Any], portal_url: str | None = None) -> None:
+def write_site(root: Path, catalog: dict[str, Any], portal_url: str | None = None, cache: Path | None = None) -> None:
     """See ``publish.site.build.write_site``; Jinja2 and vl-convert load only when a site is written."""
     from publish.site.build import write_site as write
 
-    write(root, catalog, portal_url)
+    write(root, catalog, portal_url, cache)

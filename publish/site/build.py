@@ -33,8 +33,11 @@ CHART_DIR = "charts"
 MACHINE_READABLE = [("catalog.json", "JSON"), ("catalog.rdf", "DCAT-AP RDF/XML"), ("catalog.ttl", "DCAT-AP Turtle")]
 
 
-def write_site(root: Path, catalog: dict[str, Any], portal_url: str | None = None) -> None:
-    """Index and dataset pages, per language, for the datasets in ``catalog``."""
+def write_site(root: Path, catalog: dict[str, Any], portal_url: str | None = None, cache: Path | None = None) -> None:
+    """Index and dataset pages, per language, for the datasets in ``catalog``.
+
+    ``cache``: a folder kept between builds, where drawn charts are reused (publish/site/charts.py).
+    """
     datasets = catalog["datasets"]
     primary = _primary_language(datasets)
     languages = [primary] if primary == "en" else [primary, "en"]
@@ -42,7 +45,7 @@ def write_site(root: Path, catalog: dict[str, Any], portal_url: str | None = Non
     _copy_static(root)
     (root / CHART_DIR).mkdir(exist_ok=True)
     for lang in languages:
-        pages = [_dataset_page(root, slug, entry, lang, primary, portal_url) for slug, entry in datasets.items()]
+        pages = [_dataset_page(root, slug, entry, lang, primary, portal_url, cache) for slug, entry in datasets.items()]
         for page in pages:
             html = env.get_template("dataset.html.j2").render(
                 **_common(lang, languages, page["slug"]), d=page, page_name=page["slug"]
@@ -94,7 +97,7 @@ def _text(texts: dict[str, str], lang: str) -> tuple[str, str]:
 
 
 def _dataset_page(
-    root: Path, slug: str, e: dict[str, Any], lang: str, primary: str, portal_url: str | None
+    root: Path, slug: str, e: dict[str, Any], lang: str, primary: str, portal_url: str | None, cache: Path | None
 ) -> dict[str, Any]:
     data_lang = e.get("language", "sv")  # schema titles and descriptions are in the publisher's language
     title, title_lang = _text(e["title"], lang)
@@ -116,7 +119,7 @@ def _dataset_page(
     ]
     charts = []
     for i, raw in enumerate(e.get("charts", [])):
-        chart = render(ChartSpec.model_validate(raw), rows, fields, lang, cache=root.parent / "cache" / "charts")
+        chart = render(ChartSpec.model_validate(raw), rows, fields, lang, cache=cache / "charts" if cache else None)
         svg_name = f"{CHART_DIR}/{slug}-{i + 1}.{lang}.svg"
         _write_if_changed(root / svg_name, chart.svg)
         charts.append({"chart": chart, "src": svg_name, "id": f"chart-{i + 1}"})
