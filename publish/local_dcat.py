@@ -21,7 +21,9 @@ RDF_FILE, TTL_FILE = "catalog.rdf", "catalog.ttl"
 
 
 def base_url(root: Path) -> str:
-    url = os.environ.get(BASE_URL_ENV, "").strip() or root.resolve().as_uri()
+    # abspath, not resolve(): build/catalog is a link to a version folder, and the URLs must
+    # name the link readers use, never the version behind it.
+    url = os.environ.get(BASE_URL_ENV, "").strip() or Path(os.path.abspath(root)).as_uri()
     return url if url.endswith("/") else url + "/"
 
 
