@@ -209,7 +209,7 @@ def test_nan_and_infinity_are_refused_in_a_number_field(project: Path) -> None:
 
 # --- publish (local catalog, under the Prefect test server) --------------------------------------
 
-PUBLISH_WRITES = ("build", "archive")  # the catalog, the work folder, the raw archive
+PUBLISH_WRITES = (".prefect", "build", "archive")  # the catalog, the work folder, the raw archive
 
 
 def cli(project: Path, *args: str, may_write: tuple[str, ...] = PUBLISH_WRITES) -> tuple[int, str]:
