@@ -122,6 +122,8 @@ class CkanClient:
                 "Check that CKAN_API_TOKEN belongs to a user who may edit the organization"
             )
         if isinstance(exc, ckanapi.ValidationError):
+            if _is_conflict(exc):
+                return PortalConflict(f"{where}: {action} lost a race ({self._scrub(_error_text(exc))})")
             return PublishError(f"{where} rejected {action}: {self._scrub(_error_text(exc))}")
         if isinstance(exc, ckanapi.ServerIncompatibleError):
             return PublishError(f"{self.url} did not answer {action} like a CKAN Action API; check CKAN_URL")
@@ -142,6 +144,17 @@ class CkanClient:
     def _scrub(self, value: object) -> str:
         text = str(value)
         return text.replace(self._secret, "***") if self._secret else text
+
+
+class PortalConflict(PublishError):
+    """Another writer got there first: a ``package_revise`` match failed, or a name was taken."""
+
+
+def _is_conflict(exc: Exception) -> bool:
+    detail = getattr(exc, "error_dict", None) or (exc.args[0] if exc.args else None)
+    if not isinstance(detail, dict):
+        return False
+    return "match" in detail or "already in use" in str(detail.get("name", ""))
 
 
 class _NotFound(Exception):

@@ -89,10 +89,10 @@ def test_plan_and_body_for_an_unchanged_dataset_write_nothing(bredband: Build) -
         "resources": resources,
         "extras": [],
     }
-    first = make_plan(bredband, package, public=True)
+    first = make_plan(bredband, package)
     changes = [f.change for f in first.files]
-    assert first.datastore == "rebuild"  # no table signature yet: rebuild it ...
-    assert changes == ["updated"] + ["unchanged"] * 4  # ... on a staged copy of the CSV
+    assert first.datastore == "rebuild"  # no table signature yet: rebuild it, in place
+    assert changes == ["unchanged"] * 5  # the CSV is not uploaded again for that
 
     def body_for(current: dict, plan_signature: datastore.Signature) -> dict:
         by_key = {r["opendata_key"]: r for r in current["resources"]}
@@ -108,7 +108,7 @@ def test_plan_and_body_for_an_unchanged_dataset_write_nothing(bredband: Build) -
 
     body = body_for(package, first.signature)
     assert differs(package, body)
-    again = make_plan(bredband, {**body, "metadata_modified": "t"}, public=True)
+    again = make_plan(bredband, {**body, "metadata_modified": "t"})
     assert again.datastore == "keep" and not again.uploads
     assert not differs(body, body_for(body, again.signature))
 
