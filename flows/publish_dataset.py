@@ -13,13 +13,14 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 
 from flows import artifacts, tasks
+from flows.limits import dataset_slot
 from flows.secrets import ckan_token
 from flows.settings import build_root, datasets_dir
 from opendata.build import write_report
 from opendata.errors import OpendataError, ValidationFailed
 from opendata.extract import replay_note
-from opendata.manifest import discover, load_manifest
-from publish.base import PublishResult
+from opendata.manifest import Manifest, discover, load_manifest
+from publish.base import PublishResult, Target
 from publish.targets import make_target, resolve_name
 
 
@@ -29,9 +30,14 @@ def publish_dataset(slug: str, target: str = "auto", dry_run: bool = False, repl
 
     ``replay`` reads the latest archived raw snapshot instead of the source (see docs/sources.md).
     """
-    logger = get_run_logger()
     manifest = load_manifest(datasets_dir() / slug)
     destination = make_target(target, build_root(), ckan_token=ckan_token(target))
+    with dataset_slot(slug):  # one run of a dataset at a time (flows/limits.py)
+        return _publish(slug, manifest, destination, dry_run, replay)
+
+
+def _publish(slug: str, manifest: Manifest, destination: Target, dry_run: bool, replay: bool) -> dict[str, Any]:
+    logger = get_run_logger()
     raw = tasks.extract(manifest, replay=replay)
     replayed = replay_note(raw)
     if replayed:

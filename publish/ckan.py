@@ -282,6 +282,9 @@ class CkanTarget:
         dry_run: bool = False,
     ) -> PublishResult:
         url = f"{self.client.url}/dataset/{name}"
+        if self.leases.waited and not dry_run:
+            notes.append(f"waited {self.leases.waited:.0f} s for another run of this dataset to finish")
+            self.leases.waited = 0.0
         now = keyed(package)[0] if package else {}
         files = [
             FileOutcome(

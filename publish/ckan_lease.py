@@ -92,6 +92,7 @@ class Leases:
     ) -> None:
         self.client, self.owner, self.ttl, self.wait, self.poll = client, owner, ttl, wait, poll
         self.taken_at = 0.0
+        self.waited = 0.0  # seconds this target spent waiting for other runs' leases
 
     def mine(self) -> Lease:
         return Lease(self.owner, time.time() + self.ttl)
@@ -104,7 +105,8 @@ class Leases:
 
     def wait_free(self, name: str, package: dict[str, Any] | None) -> dict[str, Any] | None:
         """The dataset once no other run holds it (re-read); stops after ``wait`` seconds."""
-        deadline = time.monotonic() + self.wait
+        start = time.monotonic()
+        deadline = start + self.wait
         while (other := self.held_by_other(package)) is not None:
             if time.monotonic() >= deadline:
                 raise PublishError(
@@ -113,6 +115,8 @@ class Leases:
                 )
             time.sleep(self.poll)
             package = self.client.show("package_show", id=name)
+            self.waited += time.monotonic() - start
+            start = time.monotonic()
         return package
 
     def acquire(self, name: str, seen: dict[str, Any] | None) -> dict[str, Any]:
