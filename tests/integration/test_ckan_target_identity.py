@@ -21,7 +21,7 @@ import requests
 from publish.ckan import CkanTarget
 from publish.ckan_client import CkanClient
 from publish.ckan_metadata import KEY_ORDER
-from tests.integration.ckan_consumer import built, by_key, sha256, view
+from tests.integration.ckan_consumer import built, by_key, sha256, table_names, view
 
 SOURCE = "datasets/skolor-wifi/source/wifi-inventering.csv"
 PUBLIC_WRITES = {"datastore_upsert", "datastore_delete", "datastore_create", "resource_patch", "package_update"}
@@ -169,3 +169,40 @@ def test_a_removed_resource_is_the_only_reason_an_id_goes(project_copy, target, 
     assert after["resources"][-1]["id"] == by_hand["id"]  # a person's resource is kept
     with pytest.raises(ckanapi.NotFound):
         ckan_admin.action.package_show(id=f"{name}--staging")
+
+
+def test_an_alias_on_an_orphan_table_is_repaired_by_the_next_run(
+    project_copy, target, portal_names, ckan_admin, ckan_anon, ckan_cleanup, unique_name, tmp_path
+):
+    """The race of issue 11: the alias on a table whose resource is gone, serving stale rows."""
+    name = portal_names("skolor-wifi")
+    target.publish(built(project_copy, "skolor-wifi", tmp_path / "w1"))
+    csv_id = by_key(ckan_admin.action.package_show(id=name))["data-csv"]["id"]
+    ckan_admin.action.datastore_create(resource_id=csv_id, force=True, aliases=[])  # the alias goes...
+    org = ckan_admin.action.package_show(id=name)["owner_org"]
+    other = ckan_admin.action.package_create(
+        name=f"{unique_name}-elsewhere", owner_org=org, resources=[{"url": "http://example.org/x", "name": "x"}]
+    )
+    orphan = other["resources"][0]["id"]
+    stale = [{"school_unit_code": "90012841", "access_points": 78}]
+    ckan_admin.action.datastore_create(  # ...to a table with stale rows, whose resource is then purged
+        resource_id=orphan,
+        force=True,
+        aliases=[name],
+        fields=[{"id": "school_unit_code", "type": "text"}, {"id": "access_points", "type": "int8"}],
+        records=stale,
+    )
+    ckan_admin.action.dataset_purge(id=other["id"])
+    with pytest.raises(ckanapi.NotFound):  # what the race left: the alias answers "Not found"
+        ckan_anon.action.datastore_search(resource_id=name)
+    assert table_names(ckan_admin)[name] == orphan
+
+    result = target.publish(built(project_copy, "skolor-wifi", tmp_path / "w2"))
+    assert result.change == "updated" and any("orphan table" in n for n in result.notes)
+    tables = table_names(ckan_admin)
+    assert tables[name] == csv_id and orphan not in tables
+    assert ckan_anon.action.datastore_search(resource_id=name)["total"] == 10
+    spares = ckan_admin.action.package_search(q=f"name:{unique_name}-skolor-wifi-repair*", include_private=True)
+    assert spares["count"] == 0
+    again = target.publish(built(project_copy, "skolor-wifi", tmp_path / "w3"))
+    assert again.change == "unchanged"
