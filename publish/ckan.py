@@ -30,7 +30,7 @@ from opendata.build import Build
 from opendata.errors import PublishError
 from publish import datastore
 from publish.base import Change, FileOutcome, PublishResult
-from publish.ckan_alias import ensure_alias
+from publish.ckan_alias import ensure_alias, needs_repair
 from publish.ckan_client import CkanClient, PortalConflict
 from publish.ckan_lease import LEASE_EXTRA, Leases, new_owner
 from publish.ckan_metadata import (
@@ -140,8 +140,7 @@ class CkanTarget:
             provenance=provenance,
             signature=plan.signature,
         )
-        alias_ok = len(name) > 63 or datastore.alias_target(self.client, name) == current["data-csv"]["id"]
-        return differs(package, body) or not alias_ok
+        return differs(package, body) or needs_repair(self.client, name, current["data-csv"]["id"], package["id"])
 
     def _take(self, build: Build, name: str, package: Package | None, org_id: str) -> Package:
         """The dataset with this run's lease on it; a new one is created private, lease included."""

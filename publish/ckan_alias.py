@@ -42,8 +42,23 @@ def ensure_alias(client: CkanClient, name: str, csv_id: str, package: dict, note
         if orphan is not None and orphan != csv_id:
             drop_orphan(client, orphan, package)
             notes.append(f"DataStore alias '{name}' was on an orphan table ({orphan}); repaired")
-    datastore.set_alias(client, csv_id, name)
+    try:
+        datastore.set_alias(client, csv_id, name)
+    except PublishError as exc:  # an orphan we could not find (no SQL API): say so, publish anyway
+        notes.append(f"DataStore alias '{name}' could not be set ({exc}); ask a sysadmin to drop the orphan table")
+        return
     notes.append(f"DataStore alias '{name}' now points at the CSV resource's table")
+
+
+def needs_repair(client: CkanClient, name: str, csv_id: str, package_id: str) -> bool:
+    """Is the alias missing, or on a table this run may drop? (Reads only.)"""
+    if len(name) > ALIAS_MAX:
+        return False
+    target = datastore.alias_target(client, name)
+    if target is None or target == csv_id:
+        return target is None
+    owner = client.show("resource_show", id=target)
+    return not owner or owner.get("package_id") == package_id
 
 
 def orphan_of(client: CkanClient, alias: str) -> str | None:
