@@ -206,3 +206,22 @@ def test_an_alias_on_an_orphan_table_is_repaired_by_the_next_run(
     assert spares["count"] == 0
     again = target.publish(built(project_copy, "skolor-wifi", tmp_path / "w3"))
     assert again.change == "unchanged"
+
+
+def test_the_staging_twin_of_the_old_design_is_retired(
+    project_copy, target, portal_names, ckan_admin, ckan_anon, tmp_path
+):
+    name = portal_names("skolor-wifi")
+    target.publish(built(project_copy, "skolor-wifi", tmp_path / "w1"))
+    org = ckan_admin.action.package_show(id=name)["owner_org"]
+    twin = ckan_admin.action.package_create(
+        name=f"{name}--staging", owner_org=org, private=True, resources=[{"url": "http://example.org/s", "name": "s"}]
+    )
+    staged = twin["resources"][0]["id"]
+    fields = [{"id": "school_unit_code", "type": "text"}]
+    ckan_admin.action.datastore_create(resource_id=staged, force=True, fields=fields, records=[])
+    source = project_copy / SOURCE
+    source.write_bytes(source.read_bytes().replace(b";46;", b";47;"))
+    assert target.publish(built(project_copy, "skolor-wifi", tmp_path / "w2")).change == "updated"
+    assert ckan_admin.action.package_show(id=f"{name}--staging")["state"] == "deleted"
+    assert staged not in table_names(ckan_admin)
