@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -156,6 +157,7 @@ class CkanTarget:
                 continue
             created = self._show(name)
             assert created is not None
+            self.leases.taken_at = time.monotonic()
             return created
         return self.leases.acquire(name, package)
 
