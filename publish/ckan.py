@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from opendata.build import Build
@@ -213,12 +215,31 @@ class CkanTarget:
         if plan.datastore == "rebuild":
             rows = datastore.load(self.client, csv_id, build.schema, parquet, chunk_rows=self.chunk_rows)
             notes.append(f"DataStore table loaded: {rows} rows, types from the Table Schema")
-        elif plan.datastore == "upsert":
-            rows, gone = datastore.replace_rows(self.client, csv_id, build.schema, parquet, chunk_rows=self.chunk_rows)
-            notes.append(f"DataStore rows replaced in place: {rows} rows upserted by key, {gone} deleted")
+        elif plan.datastore == "upsert":  # the dirty mark: until the final update, the table matches no file
+            have = datastore.Signature.parse((plan.file("data-csv").current or {}).get(datastore.SIGNATURE_EXTRA))
+            with tempfile.TemporaryDirectory() as tmp:
+                previous = self._previous_rows(plan, Path(tmp) / "previous.parquet")
+                want = plan.signature
+                dirty = datastore.Signature(datastore.DIRTY, want.structure, have.dictionary if have else "")
+                self.client.call("resource_patch", id=csv_id, **{datastore.SIGNATURE_EXTRA: dirty.dump()})
+                rows, gone = datastore.replace_rows(
+                    self.client, csv_id, build.schema, parquet, previous=previous, chunk_rows=self.chunk_rows
+                )
+            notes.append(f"DataStore rows updated in place: {rows} upserted by key, {gone} deleted")
+            if not have or have.dictionary != want.dictionary:
+                datastore.update_dictionary(self.client, csv_id, build.schema)
         elif plan.datastore == "dictionary":
             datastore.update_dictionary(self.client, csv_id, build.schema)
             notes.append("DataStore data dictionary updated")
+
+    def _previous_rows(self, plan: Plan, path: Path) -> Path | None:
+        """The portal's Parquet file when the table holds exactly its rows (only changed rows
+        are then sent): the table's signature is clean and names the CSV that is served."""
+        csv, parquet = plan.file("data-csv").current or {}, plan.file("data-parquet").current or {}
+        have = datastore.Signature.parse(csv.get(datastore.SIGNATURE_EXTRA))
+        if not have or have.rows != csv.get("hash") or not parquet.get("url"):
+            return None
+        return path if self.client.download(str(parquet["url"]), path) else None
 
     def _retire_staging_twin(self, name: str) -> None:
         """The private ``<name>--staging`` of earlier versions: emptied (its tables dropped), deleted."""

@@ -78,6 +78,25 @@ class CkanClient:
         with path.open("rb") as handle:
             return self._call(action, data, {"upload": (path.name, handle)})
 
+    def download(self, url: str, path: Path) -> bool:
+        """A file the portal serves (with the token: the dataset may be private); False if not there."""
+        try:
+            with requests.get(
+                url,
+                headers={"Authorization": self._secret, "User-Agent": USER_AGENT},
+                timeout=self.timeout,
+                stream=True,
+            ) as response:
+                if response.status_code != 200:
+                    return False
+                with path.open("wb") as handle:
+                    for block in response.iter_content(1 << 20):
+                        handle.write(block)
+            return True
+        except requests.RequestException as exc:  # no chaining: a requests error carries the headers
+            error = TransientPublishError(f"CKAN at {self.url}: download failed ({type(exc).__name__})")
+        raise error
+
     def whoami(self) -> dict[str, Any]:
         """The token's user. CKAN treats an unknown token as anonymous, so ask explicitly."""
         user = self.show("user_show")

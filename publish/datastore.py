@@ -39,6 +39,7 @@ from publish.ckan_client import CkanClient
 
 CHUNK_ROWS = 10_000
 SIGNATURE_EXTRA = "opendata_datastore"
+DIRTY = "updating"  # the signature while rows are being changed: the table matches no file
 
 # Table Schema type -> PostgreSQL type of the DataStore column.
 PG_TYPES = {
@@ -140,12 +141,15 @@ def replace_rows(
     schema: TableSchema,
     parquet: Path,
     *,
+    previous: Path | None = None,
     chunk_rows: int = CHUNK_ROWS,
 ) -> tuple[int, int]:
-    """Bring a live table to the Parquet file's rows without emptying it; (rows, deleted).
+    """Bring a live table to the Parquet file's rows without emptying it; (rows upserted, deleted).
 
-    Needs a primary key (``upsert`` matches rows by it). Re-running after a failure converges:
-    an upsert of the same rows is a no-op, and the deletion is computed from the table itself.
+    Needs a primary key (``upsert`` matches rows by it). ``previous``: the Parquet file of the
+    version the table holds *exactly* (the caller vouches for it); then only rows that differ
+    from it are sent, which keeps the update of a big, slowly changing table short. Re-running
+    after a failure converges: an upsert is idempotent, and deletions come from the table.
     """
     key = schema.primary_key
     if not key:
@@ -160,11 +164,12 @@ def replace_rows(
     wanted = {as_key(tuple(k.values())) for k in pq.read_table(parquet, columns=key).to_pylist()}
     vanished = sorted(before - wanted, key=repr)
     deletes = list(_delete_filters(key, vanished))
+    rows = changed_rows(parquet, previous) if previous else parquet
     done = 0
     # CKAN caches the row count "when absent", and readers fill the cache too: a reader between
     # two of these calls would leave it stale. Every call clears it instead (``False``), so the
     # first read after the last call counts afresh.
-    for records in chunks(parquet, schema, chunk_rows):
+    for records in chunks(rows, schema, chunk_rows):
         done += len(records)
         client.call(
             "datastore_upsert",
@@ -180,10 +185,20 @@ def replace_rows(
         )
     if deletes and {as_key(k) for k in table_keys(client, resource_id, key)} != wanted:
         raise PublishError(  # never expected; the signature stays old, so the next run upserts again
-            f"DataStore table {resource_id} does not hold exactly the {done} rows of the new version after "
-            "the update: run the publish again (it re-applies the rows)"
+            f"DataStore table {resource_id} does not hold exactly the {len(wanted)} rows of the new version "
+            "after the update: run the publish again (it re-applies the rows)"
         )
     return done, len(vanished)
+
+
+def changed_rows(parquet: Path, previous: Path) -> Path | pa.Table:
+    """The rows of ``parquet`` without an identical row in ``previous`` (all columns compared;
+    a null never equals, so such rows are sent again). The file itself if the layouts differ."""
+    new, old = pq.read_table(parquet), pq.read_table(previous)
+    if new.schema != old.schema:
+        return parquet
+    names = new.column_names
+    return new.join(old, keys=names, join_type="left anti").select(names).combine_chunks()
 
 
 def _decimal(value: Any) -> Any:
@@ -269,10 +284,14 @@ def alias_target(client: CkanClient, alias: str) -> str | None:
     return str(info["meta"]["id"]) if info else None
 
 
-def chunks(parquet: Path, schema: TableSchema, size: int) -> Iterator[list[dict[str, Any]]]:
-    """JSON-ready records from the Parquet file, ``size`` rows at a time (streamed)."""
+def chunks(parquet: Path | pa.Table, schema: TableSchema, size: int) -> Iterator[list[dict[str, Any]]]:
+    """JSON-ready records from the Parquet file (streamed) or a table, ``size`` rows at a time."""
     names = schema.field_names
-    for batch in pq.ParquetFile(parquet).iter_batches(batch_size=size, columns=names):
+    if isinstance(parquet, pa.Table):
+        batches: Iterator[pa.RecordBatch] = iter(parquet.select(names).to_batches(max_chunksize=size))
+    else:
+        batches = pq.ParquetFile(parquet).iter_batches(batch_size=size, columns=names)
+    for batch in batches:
         yield _json_ready(batch).to_pylist()
 
 
