@@ -109,6 +109,8 @@ def test_three_updates_keep_every_link_and_readers_never_see_an_empty_or_broken_
             del log[:]
             result = target.publish(b, run_id=f"run-{i}")
             assert result.change == "updated"
+            sent = {1: "1 upserted by key, 0 deleted", 2: "1 upserted by key, 1 deleted", 3: "2 upserted by key, 0"}
+            assert any(sent[i] in n for n in result.notes), result.notes  # only the rows that changed
             table_versions.append(rows_of(csv_id))
             writes = [(a, s, e) for a, s, e in log if a in PUBLIC_WRITES]
             table = [(s, e) for a, s, e in log if a.startswith("datastore_") and a != "datastore_search"]
