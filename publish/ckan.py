@@ -25,7 +25,7 @@ import contextlib
 import os
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -184,7 +184,7 @@ class CkanTarget:
             csv.current = self._upload(build, pid, csv.key, None)
             pending.remove(csv)
         csv_id = csv.current["id"]
-        self._datastore(build, plan, csv_id, notes)
+        self._datastore(build, plan, csv_id, notes, heartbeat=lambda: self.leases.renew(pid))
         ensure_alias(self.client, name, csv_id, package, notes)
         self.leases.renew(pid)
         pending.sort(key=lambda f: f.key == "datapackage")  # it describes the others: last
@@ -210,10 +210,14 @@ class CkanTarget:
             return dict(self.client.upload("resource_patch", f.path, id=current["id"], **fields))
         return dict(self.client.upload("resource_create", f.path, package_id=package_id, **fields))
 
-    def _datastore(self, build: Build, plan: Plan, csv_id: str, notes: list[str]) -> None:
+    def _datastore(
+        self, build: Build, plan: Plan, csv_id: str, notes: list[str], heartbeat: Callable[[], None]
+    ) -> None:
         parquet = build.file("data-parquet").path
         if plan.datastore == "rebuild":
-            rows = datastore.load(self.client, csv_id, build.schema, parquet, chunk_rows=self.chunk_rows)
+            rows = datastore.load(
+                self.client, csv_id, build.schema, parquet, chunk_rows=self.chunk_rows, heartbeat=heartbeat
+            )
             notes.append(f"DataStore table loaded: {rows} rows, types from the Table Schema")
         elif plan.datastore == "upsert":  # the dirty mark: until the final update, the table matches no file
             have = datastore.Signature.parse((plan.file("data-csv").current or {}).get(datastore.SIGNATURE_EXTRA))
@@ -223,7 +227,13 @@ class CkanTarget:
                 dirty = datastore.Signature(datastore.DIRTY, want.structure, have.dictionary if have else "")
                 self.client.call("resource_patch", id=csv_id, **{datastore.SIGNATURE_EXTRA: dirty.dump()})
                 rows, gone = datastore.replace_rows(
-                    self.client, csv_id, build.schema, parquet, previous=previous, chunk_rows=self.chunk_rows
+                    self.client,
+                    csv_id,
+                    build.schema,
+                    parquet,
+                    previous=previous,
+                    chunk_rows=self.chunk_rows,
+                    heartbeat=heartbeat,
                 )
             notes.append(f"DataStore rows updated in place: {rows} upserted by key, {gone} deleted")
             if not have or have.dictionary != want.dictionary:

@@ -102,6 +102,7 @@ def load(
     *,
     aliases: list[str] | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    heartbeat: Callable[[], None] = lambda: None,
 ) -> int:
     """(Re)create the table on ``resource_id`` and insert every row; returns the row count.
 
@@ -123,6 +124,7 @@ def load(
     total = pq.ParquetFile(parquet).metadata.num_rows
     done = 0
     for records in chunks(parquet, schema, chunk_rows):
+        heartbeat()  # a long load keeps the run's lease
         done += len(records)
         client.call(
             "datastore_upsert",
@@ -143,6 +145,7 @@ def replace_rows(
     *,
     previous: Path | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    heartbeat: Callable[[], None] = lambda: None,
 ) -> tuple[int, int]:
     """Bring a live table to the Parquet file's rows without emptying it; (rows upserted, deleted).
 
@@ -170,6 +173,7 @@ def replace_rows(
     # two of these calls would leave it stale. Every call clears it instead (``False``), so the
     # first read after the last call counts afresh.
     for records in chunks(rows, schema, chunk_rows):
+        heartbeat()  # a long update keeps the run's lease
         done += len(records)
         client.call(
             "datastore_upsert",

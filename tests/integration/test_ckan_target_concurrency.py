@@ -135,3 +135,30 @@ def test_a_lease_held_elsewhere_stops_the_run_with_one_sentence_until_it_expires
     extras[-1] = {"key": LEASE_EXTRA, "value": json.dumps(held)}
     ckan_admin.action.package_patch(id=name, extras=extras)
     assert target.publish(b).change == "updated"
+
+
+def test_a_long_run_renews_its_lease_and_stops_if_another_took_it(
+    project_copy, ckan_env, unique_name, portal_names, ckan_admin, tmp_path
+):
+    from publish.ckan_lease import Lease, Leases
+
+    name = portal_names("skolor-wifi")
+    client = CkanClient(ckan_env.url, ckan_env.api_token)
+    CkanTarget(client, prefix=f"{unique_name}-").publish(built(project_copy, "skolor-wifi", tmp_path / "w0"))
+    leases = Leases(client, "here:1:mine", ttl=60)
+    package = leases.acquire(name, client.show("package_show", id=name))
+    first = Lease.parse(package)
+    assert first and first.owner == "here:1:mine"
+    leases.renew(package["id"])  # not due yet: nothing written
+    assert Lease.parse(ckan_admin.action.package_show(id=name)) == first
+    leases.taken_at -= 31  # half the time has passed
+    leases.renew(package["id"])
+    renewed = Lease.parse(ckan_admin.action.package_show(id=name))
+    assert renewed and renewed.owner == first.owner and renewed.expires > first.expires
+
+    taken = {"owner": "other-host:7:theirs", "expires": time.time() + 600}  # it expired, another took it
+    extras = [e for e in ckan_admin.action.package_show(id=name)["extras"] if e["key"] != LEASE_EXTRA]
+    ckan_admin.action.package_patch(id=name, extras=[*extras, {"key": LEASE_EXTRA, "value": json.dumps(taken)}])
+    leases.taken_at -= 31
+    with pytest.raises(PublishError, match="taken over by other-host:7:theirs"):
+        leases.renew(package["id"])
