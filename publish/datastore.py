@@ -196,13 +196,24 @@ def replace_rows(
 
 
 def changed_rows(parquet: Path, previous: Path) -> Path | pa.Table:
-    """The rows of ``parquet`` without an identical row in ``previous`` (all columns compared;
-    a null never equals, so such rows are sent again). The file itself if the layouts differ."""
+    """The rows of ``parquet`` without an identical row in ``previous`` (every column compared,
+    a null equal to a null); the file itself when the layouts differ."""
     new, old = pq.read_table(parquet), pq.read_table(previous)
     if new.schema != old.schema:
         return parquet
-    names = new.column_names
-    return new.join(old, keys=names, join_type="left anti").select(names).combine_chunks()
+    ours = _comparable(new).append_column("__row", pa.array(range(new.num_rows), pa.int64()))
+    theirs = _comparable(old)
+    kept = ours.join(theirs, keys=theirs.column_names, join_type="left anti").column("__row")
+    return new.take(pc.take(kept, pc.sort_indices(kept)))  # in the file's order
+
+
+def _comparable(table: pa.Table) -> pa.Table:
+    """Each column as text with nulls filled, plus a null flag: joins never match nulls."""
+    columns, names = [], []
+    for i, column in enumerate(table.columns):
+        columns += [pc.fill_null(pc.cast(column, pa.string()), ""), pc.is_null(column)]
+        names += [f"v{i}", f"n{i}"]
+    return pa.table(columns, names=names)
 
 
 def _decimal(value: Any) -> Any:

@@ -174,3 +174,17 @@ def test_a_lease_binds_until_it_expires_or_its_local_process_is_gone() -> None:
     lease = Lease("elsewhere:1:x", now + 60)
     assert Lease.parse({"extras": [{"key": LEASE_EXTRA, "value": lease.dump()}]}) == lease
     assert Lease.parse({"extras": [{"key": LEASE_EXTRA, "value": "garbage"}]}) is None
+
+
+def test_only_rows_that_differ_are_sent_and_nulls_compare_equal(tmp_path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    old = pa.table({"id": ["a", "b", "c"], "n": [1, None, 3], "note": [None, "x", None]})
+    new = pa.table({"id": ["a", "b", "c", "d"], "n": [1, None, 4, None], "note": [None, "x", None, None]})
+    pq.write_table(old, tmp_path / "old.parquet")
+    pq.write_table(new, tmp_path / "new.parquet")
+    changed = datastore.changed_rows(tmp_path / "new.parquet", tmp_path / "old.parquet")
+    assert isinstance(changed, pa.Table) and changed.column("id").to_pylist() == ["c", "d"]
+    pq.write_table(pa.table({"id": ["a"]}), tmp_path / "other.parquet")  # another layout: everything
+    assert datastore.changed_rows(tmp_path / "new.parquet", tmp_path / "other.parquet") == tmp_path / "new.parquet"
