@@ -10,6 +10,11 @@ process, so its peak memory (max RSS) is its own:
 - ``local``: the local catalog target (copies the files);
 - ``ckan``: the CKAN target, a first publish (uploads + typed DataStore load, 10,000 rows a
   call), with the seconds spent in DataStore calls counted apart;
+- ``ckan-update``: an update of that published dataset in which every row changed (the
+  worst case: the CSV's hash and table signature on the portal are made stale, so the CSV
+  and Parquet are uploaded again onto their resources and every row is upserted by key);
+  it reports the *mixed-version window*: from the first write readers can see (the first
+  DataStore upsert) to the end of the final ``package_update``, and the DataStore part;
 - baselines, same run, same file: ``frictionless validate`` of the CSV against its schema;
   a naive DataStore load (one ``datastore_create`` with every record as text and no field
   types, on a sample), and row-by-row ``datastore_upsert`` (on a smaller sample); both are
@@ -97,6 +102,8 @@ def step(name: str, folder: Path, sample: int) -> dict[str, Any]:
         LocalCatalog(folder / "catalog").publish(build)
         return {"seconds": time.perf_counter() - started}
     client = ckan_client()
+    if name == "ckan-update":
+        return update_window(client, build)
     if name == "ckan":
         from publish.ckan import CkanTarget
 
@@ -122,6 +129,45 @@ def step(name: str, folder: Path, sample: int) -> dict[str, Any]:
             "notes": result.notes,
         }
     return naive(name, client, build.file("data-csv").path, sample)
+
+
+def update_window(client: Any, build: Any) -> dict[str, Any]:
+    """Publish, make every row stale on the portal, publish again; time the second run's writes."""
+    from publish import datastore
+    from publish.ckan import CkanTarget
+
+    target = CkanTarget(client, prefix=f"bench-{os.getpid()}-")
+    target.publish(build)
+    name = f"bench-{os.getpid()}-{SLUG}"
+    csv = next(r for r in client.call("package_show", id=name)["resources"] if r["opendata_key"] == "data-csv")
+    stale = datastore.Signature.parse(csv[datastore.SIGNATURE_EXTRA])
+    assert stale is not None
+    stale = datastore.Signature("sha256:stale", stale.structure, stale.dictionary)
+    client.call("resource_patch", id=csv["id"], hash="sha256:other", **{datastore.SIGNATURE_EXTRA: stale.dump()})
+    log: list[tuple[str, float, float]] = []
+    real = client._call
+
+    def timed(action: str, *args: Any, **kwargs: Any) -> Any:
+        t = time.perf_counter()
+        try:
+            return real(action, *args, **kwargs)
+        finally:
+            log.append((action, t, time.perf_counter()))
+
+    client._call = timed
+    started = time.perf_counter()
+    result = target.publish(build)
+    seconds = time.perf_counter() - started
+    public = {"datastore_upsert", "datastore_delete", "resource_patch", "package_update"}
+    writes = [(s, e) for a, s, e in log if a in public]
+    table = [(s, e) for a, s, e in log if a in ("datastore_upsert", "datastore_delete")]
+    return {
+        "seconds": seconds,
+        "window_seconds": writes[-1][1] - writes[0][0],
+        "datastore_seconds": table[-1][1] - table[0][0],
+        "dataset": name,
+        "notes": result.notes,
+    }
 
 
 def naive(name: str, client: Any, data: Path, sample: int) -> dict[str, Any]:
@@ -155,7 +201,7 @@ def naive(name: str, client: Any, data: Path, sample: int) -> dict[str, Any]:
 
 def cleanup(client: Any, dataset: str) -> None:
     """Drop the DataStore tables, then purge (CKAN's purge leaves tables behind)."""
-    for name in (dataset, f"{dataset}--staging"):
+    for name in (dataset,):
         package = client.show("package_show", id=name)
         if not package:
             continue
@@ -247,6 +293,12 @@ def main() -> None:
             f"{r['peak_rss_mb']:.0f} | {r['server_rss'] if name != 'local' else ''} |",
             flush=True,
         )
+        if "window_seconds" in r:
+            print(
+                f"| {name}: files of two versions visible together (first upsert -> final update) | {rows:,} | "
+                f"{r['window_seconds']:.1f} | | | |",
+                flush=True,
+            )
         if "datastore_seconds" in r:
             print(
                 f"| {name}: DataStore calls only | {rows:,} | {r['datastore_seconds']:.1f} | "

@@ -15,11 +15,17 @@ the target is CKAN. Why this and not a tag-based task limit:
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
+import fcntl
+import logging
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 
 from prefect.concurrency.sync import concurrency
 
+from flows.settings import build_root
 from publish.base import Target
+
+log = logging.getLogger(__name__)
 
 CKAN_LIMIT = "ckan-portal"
 
@@ -29,3 +35,44 @@ def portal_slot(target: Target) -> AbstractContextManager[None]:
     if getattr(target, "name", "") != "ckan":
         return nullcontext()
     return concurrency(CKAN_LIMIT, occupy=1)
+
+
+DATASET_LIMIT = "publish-dataset-{slug}"  # one slot each: one run of a dataset at a time
+
+
+@contextmanager
+def dataset_slot(slug: str) -> Iterator[None]:
+    """Hold the dataset for the whole run (extract to publish); a second run waits for it.
+
+    Two locks, for two kinds of neighbour:
+
+    - a file lock in the build folder, for processes on this machine (``opendata publish`` in
+      two shells, a CLI run next to a worker): they also share the build folder, which a
+      second run would rewrite under the first one's uploads;
+    - the Prefect global concurrency limit ``publish-dataset-<slug>`` (created with one slot
+      when missing), for flow runs on other workers of the same server.
+
+    Runs from other machines without a shared server meet at the portal: the CKAN target's
+    lease (publish/ckan_lease.py).
+    """
+    folder = build_root() / ".locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"{slug}.lock").open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("%s: another run of this dataset is in progress on this machine; waiting for it", slug)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        name = DATASET_LIMIT.format(slug=slug)
+        _ensure_limit(name)
+        with concurrency(name, occupy=1, lease_duration=900):
+            yield
+
+
+def _ensure_limit(name: str) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.exceptions import ObjectAlreadyExists
+
+    with get_client(sync_client=True) as client, suppress(ObjectAlreadyExists):
+        client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))

@@ -15,13 +15,14 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 
 from flows import artifacts, tasks
+from flows.limits import dataset_slot
 from flows.secrets import ckan_token
 from flows.settings import build_root, datasets_dir
 from opendata.build import write_report
 from opendata.errors import OpendataError, ValidationFailed
 from opendata.extract import replay_note
-from opendata.manifest import dataset_folder, discover, load_manifest
-from publish.base import PublishResult
+from opendata.manifest import Manifest, dataset_folder, discover, load_manifest
+from publish.base import PublishResult, Target
 from publish.targets import make_target, resolve_name
 
 
@@ -35,9 +36,16 @@ def publish_dataset(
     ``dry_run`` archives nothing and builds in a temporary folder. ``allow_shrink`` lets a version
     with fewer rows than ``expect`` allows through (opendata.shrink).
     """
-    logger = get_run_logger()
     manifest = load_manifest(dataset_folder(datasets_dir(), slug))
     destination = make_target(target, build_root(), ckan_token=ckan_token(target))
+    with dataset_slot(slug):  # one run of a dataset at a time (flows/limits.py)
+        return _publish(slug, manifest, destination, dry_run=dry_run, replay=replay, allow_shrink=allow_shrink)
+
+
+def _publish(
+    slug: str, manifest: Manifest, destination: Target, *, dry_run: bool, replay: bool, allow_shrink: bool
+) -> dict[str, Any]:
+    logger = get_run_logger()
     work = Path(tempfile.mkdtemp(prefix=f"opendata-dry-run-{slug}-")) if dry_run else build_root()
     raw = tasks.extract(manifest, replay=replay, record=not dry_run)
     replayed = replay_note(raw)

@@ -1,25 +1,32 @@
-"""The CKAN target: publish a build to a CKAN 2.11+ portal, idempotently and never half-way.
+"""The CKAN target: publish a build to a CKAN 2.11+ portal, idempotently, with stable links.
 
 A dataset is found by name with ``package_show`` (never search: search may lag or be
-down). What changes is planned from reads first (``ckan_plan``); then:
+down). What changes is planned from reads first (``ckan_plan``). A run that has something
+to write takes the dataset's lease (``ckan_lease``: one run at a time, across machines), and
+then updates **in place**: every resource keeps its id and download URL.
 
-* **Not yet public** (new, or private after a failed first run): write in place. The dataset
-  is created private, files are uploaded, the DataStore table is loaded, and only the last
-  call, one ``package_update``, makes it public with its final metadata.
-* **Public**: changed files are uploaded to a private staging dataset (``ckan_staging``),
-  out of sight, and the new CSV's DataStore table is loaded there. Then one
-  ``package_update`` on the public dataset swaps the new resources in and the old ones out,
-  together with the new metadata: readers see the old version, then the new one. The
-  replaced CSV resource is deleted right after, which drops its DataStore table.
+1. resources left over by an interrupted run (surplus keys) are deleted;
+2. the DataStore table of the CSV resource is brought to the new rows without being
+   emptied (``datastore.replace_rows``: upsert by key, then delete the vanished keys);
+3. the changed files are uploaded onto their resources (``resource_patch``; CKAN writes the
+   upload to a temporary file and renames it, so a download gets the old or the new bytes),
+   datapackage.json last;
+4. one ``package_update`` writes the metadata of what is now served (hashes, provenance,
+   DCAT fields), puts the resources in order, makes a new dataset public and drops the lease.
 
-A failure before the swap leaves the public dataset exactly as it was; the next run reuses
-what is already staged and converges. docs/ckan.md says what a reader sees and why.
+A new dataset is created private and stays so until step 4. A failure anywhere leaves every
+file whole and each resource's hash true to its bytes; the next run converges. docs/ckan.md
+says what a reader can see between steps 2 and 4, and for how long.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from opendata.build import Build
@@ -27,8 +34,10 @@ from opendata.dcat.records import require_dcat_fields
 from opendata.errors import PublishError
 from publish import datastore
 from publish.base import Change, FileOutcome, PublishResult
-from publish.ckan_client import CkanClient
+from publish.ckan_alias import ensure_alias, needs_repair
+from publish.ckan_client import CkanClient, PortalConflict
 from publish.ckan_dcat import publish_catalog
+from publish.ckan_lease import LEASE_EXTRA, Leases, new_owner
 from publish.ckan_metadata import (
     PROVENANCE_KEYS,
     dataset_name,
@@ -38,20 +47,30 @@ from publish.ckan_metadata import (
 )
 from publish.ckan_package import differs, final_package
 from publish.ckan_plan import Plan, keyed, make_plan
-from publish.ckan_staging import stage
 from publish.ckan_translations import write_translations
 
 TOKEN_BLOCK = "ckan-api-token"
+LEGACY_STAGING = "--staging"  # the private twin of the old stage-and-swap design
 Package = dict[str, Any]
 
 
 class CkanTarget:
     name = "ckan"
 
-    def __init__(self, client: CkanClient, *, prefix: str = "", chunk_rows: int = datastore.CHUNK_ROWS) -> None:
+    def __init__(
+        self,
+        client: CkanClient,
+        *,
+        prefix: str = "",
+        chunk_rows: int = datastore.CHUNK_ROWS,
+        lease_wait: float | None = None,
+    ) -> None:
         self.client = client
         self.prefix = prefix
         self.chunk_rows = chunk_rows
+        self.leases = Leases(client, new_owner())
+        if lease_wait is not None:
+            self.leases.wait = lease_wait
 
     @classmethod
     def from_env(cls, token: str | None = None, environ: Mapping[str, str] | None = None) -> CkanTarget:
@@ -68,7 +87,12 @@ class CkanTarget:
                 "portal and set CKAN_API_TOKEN (deployments: a Prefect Secret block "
                 f"'{TOKEN_BLOCK}')"
             )
-        return cls(CkanClient(url, secret), prefix=env.get("CKAN_DATASET_PREFIX", "").strip())
+        wait = env.get("CKAN_LEASE_WAIT", "").strip()
+        return cls(
+            CkanClient(url, secret),
+            prefix=env.get("CKAN_DATASET_PREFIX", "").strip(),
+            lease_wait=float(wait) if wait else None,
+        )
 
     def __repr__(self) -> str:
         return f"CkanTarget(url={self.client.url!r}, prefix={self.prefix!r})"
@@ -77,61 +101,110 @@ class CkanTarget:
         name = dataset_name(self.prefix, build.manifest.slug)
         require_dcat_fields(build.manifest)  # the DCAT catalog below needs them: fail before writing
         self.client.whoami()
-        package = self.client.show("package_show", id=name)
-        if package and package.get("state") == "deleted":
-            raise PublishError(f"dataset '{name}' is deleted on {self.client.url}: purge or restore it")
-        public = package is not None and not package["private"]
-        plan = make_plan(build, package, public=public)
+        package = self._show(name)
+        if not dry_run:  # another run is writing: wait for its end, then plan from what it left
+            package = self.leases.wait_free(name, package)
+        plan = make_plan(build, package)
         provenance = _provenance(build, package, run_id)
         notes: list[str] = []
         if dry_run:
             would = self._dry_change(build, package, plan, provenance, notes)
             return self._result(build, name, would, package, plan, notes, dry_run=True)
+        public = package is not None and not package["private"]
         org_id = self._organization(build)
-        if package and public:
-            after, changed = self._update_public(build, package, plan, org_id, provenance, notes)
-        else:
-            after = self._publish_unseen(build, name, package, plan, org_id, provenance, notes)
-            changed = True
-        self._ensure_alias(name, keyed(after)[0]["data-csv"]["id"], notes)
-        notes += write_translations(self.client, build, after)  # when the portal's schema has the fields
-        notes += publish_catalog(self.client, build, after, prefix=self.prefix)  # publish/ckan_dcat.py
-        change: Change = "created" if not public else ("updated" if changed else "unchanged")
-        return self._result(build, name, change, after, plan, notes)
+        if package and not self._work_to_do(build, package, plan, org_id, provenance, name):
+            notes += self._catalog_side(build, package)
+            return self._result(build, name, "unchanged", package, plan, notes)
+        package = self._take(build, name, package, org_id)
+        try:
+            plan = make_plan(build, package)  # from the dataset as read under the lease
+            provenance = _provenance(build, package, run_id)
+            after = self._write(build, name, package, plan, org_id, provenance, notes)
+        except BaseException:
+            with contextlib.suppress(Exception):  # best effort: else it expires, or its process is gone
+                self.leases.release(package["id"])
+            raise
+        notes += self._catalog_side(build, after)
+        return self._result(build, name, "updated" if public else "created", after, plan, notes)
 
-    def _publish_unseen(
+    def _catalog_side(self, build: Build, package: Package) -> list[str]:
+        """What every publish keeps current beside the dataset: the translated fields (when the
+        portal's schema has them) and the organisation's DCAT catalog (publish/ckan_dcat.py)."""
+        return [
+            *write_translations(self.client, build, package),
+            *publish_catalog(self.client, build, package, prefix=self.prefix),
+        ]
+
+    def _show(self, name: str) -> Package | None:
+        package = self.client.show("package_show", id=name)
+        if package and package.get("state") == "deleted":
+            raise PublishError(f"dataset '{name}' is deleted on {self.client.url}: purge or restore it")
+        return dict(package) if package else None
+
+    def _work_to_do(
+        self, build: Build, package: Package, plan: Plan, org_id: str, provenance: dict[str, str], name: str
+    ) -> bool:
+        """Anything to write? Decided from reads, so a re-run writes nothing (and takes no lease)."""
+        if package["private"] or plan.uploads or plan.strays or plan.datastore != "keep":
+            return True
+        current = keyed(package)[0]
+        body = final_package(
+            build,
+            package,
+            current,
+            site=self.client.url,
+            org_id=org_id,
+            provenance=provenance,
+            signature=plan.signature,
+        )
+        return differs(package, body) or needs_repair(self.client, name, current["data-csv"]["id"], package["id"])
+
+    def _take(self, build: Build, name: str, package: Package | None, org_id: str) -> Package:
+        """The dataset with this run's lease on it; a new one is created private, lease included."""
+        while package is None:
+            title = build.manifest.title.get(build.manifest.language)
+            lease = {"key": LEASE_EXTRA, "value": self.leases.mine().dump()}
+            try:
+                self.client.call(
+                    "package_create", name=name, title=title, owner_org=org_id, private=True, extras=[lease]
+                )
+            except PortalConflict:  # another run created it a moment ago: wait for that run
+                package = self.leases.wait_free(name, self._show(name))
+                continue
+            created = self._show(name)
+            assert created is not None
+            self.leases.taken_at = time.monotonic()
+            return created
+        return self.leases.acquire(name, package)
+
+    def _write(
         self,
         build: Build,
         name: str,
-        package: Package | None,
+        package: Package,
         plan: Plan,
         org_id: str,
         provenance: dict[str, str],
         notes: list[str],
     ) -> Package:
-        """Nobody can see the dataset yet: write in place, make it public last."""
-        if package is None:
-            title = build.manifest.title.get(build.manifest.language)
-            package = self.client.call("package_create", name=name, title=title, owner_org=org_id, private=True)
-        assert package is not None
-        for stray in plan.strays:
+        """Steps 1-4 of the module docstring, under the lease."""
+        pid = package["id"]
+        self._retire_staging_twin(name)
+        for stray in plan.strays:  # leftovers of an interrupted or racing run: not the good version
             self.client.call("resource_delete", id=stray["id"])
-        for f in plan.uploads:
-            fields = resource_fields(f.built, build.manifest)
-            if f.current:
-                self.client.upload("resource_patch", f.built.path, id=f.current["id"], **fields)
-            else:
-                self.client.upload("resource_create", f.built.path, package_id=package["id"], **fields)
-        current = self.client.call("package_show", id=package["id"])
-        csv_id = keyed(current)[0]["data-csv"]["id"]
-        parquet = build.file("data-parquet").path
-        if plan.datastore == "rebuild":
-            rows = datastore.load(self.client, csv_id, build.schema, parquet, chunk_rows=self.chunk_rows)
-            notes.append(f"DataStore table loaded: {rows} rows, types from the Table Schema")
-        elif plan.datastore == "dictionary":
-            datastore.update_dictionary(self.client, csv_id, build.schema)
-            notes.append("DataStore data dictionary updated")
-        current = self.client.call("package_show", id=package["id"])
+        pending = list(plan.uploads)
+        csv = plan.file("data-csv")
+        if csv.current is None:  # the table needs its resource: the CSV comes first
+            csv.current = self._upload(build, pid, csv.key, None)
+            pending.remove(csv)
+        csv_id = csv.current["id"]
+        self._datastore(build, plan, csv_id, notes, heartbeat=lambda: self.leases.renew(pid))
+        ensure_alias(self.client, name, csv_id, package, notes)
+        self.leases.renew(pid)
+        pending.sort(key=lambda f: f.key == "datapackage")  # it describes the others: last
+        for f in pending:
+            self._upload(build, pid, f.key, f.current)
+        current = self.client.call("package_show", id=pid)
         body = final_package(
             build,
             current,
@@ -141,67 +214,65 @@ class CkanTarget:
             provenance=provenance,
             signature=plan.signature,
         )
-        return dict(self.client.call("package_update", **body))  # private=False: now it is out
+        return dict(self.client.call("package_update", **body))  # metadata, order, public, lease off
 
-    def _update_public(
-        self,
-        build: Build,
-        package: Package,
-        plan: Plan,
-        org_id: str,
-        provenance: dict[str, str],
-        notes: list[str],
-    ) -> tuple[Package, bool]:
-        """Readers are looking: stage new files privately, then swap them in with one update."""
-        for stray in plan.strays:  # leftovers of an interrupted run, not part of the good version
-            self.client.call("resource_delete", id=stray["id"])
-        resources = {f.key: f.current for f in plan.files if f.current and not f.upload}
-        retired: list[Package] = []
-        if plan.uploads:
-            resources |= stage(
-                self.client,
-                build,
-                package,
-                plan,
-                org_id=org_id,
-                notes=notes,
-                chunk_rows=self.chunk_rows,
+    def _upload(self, build: Build, package_id: str, key: str, current: Package | None) -> Package:
+        """One file onto its resource (same id, same URL), or a new resource for a new key."""
+        f = build.file(key)
+        fields = resource_fields(f, build.manifest)
+        if current:
+            return dict(self.client.upload("resource_patch", f.path, id=current["id"], **fields))
+        return dict(self.client.upload("resource_create", f.path, package_id=package_id, **fields))
+
+    def _datastore(
+        self, build: Build, plan: Plan, csv_id: str, notes: list[str], heartbeat: Callable[[], None]
+    ) -> None:
+        parquet = build.file("data-parquet").path
+        if plan.datastore == "rebuild":
+            rows = datastore.load(
+                self.client, csv_id, build.schema, parquet, chunk_rows=self.chunk_rows, heartbeat=heartbeat
             )
-            retired = [f.current for f in plan.uploads if f.current and f.current.get("datastore_active")]
-        if plan.datastore == "dictionary":  # labels/notes only: the live table, before the swap
-            datastore.update_dictionary(self.client, resources["data-csv"]["id"], build.schema)
+            notes.append(f"DataStore table loaded: {rows} rows, types from the Table Schema")
+        elif plan.datastore == "upsert":  # the dirty mark: until the final update, the table matches no file
+            have = datastore.Signature.parse((plan.file("data-csv").current or {}).get(datastore.SIGNATURE_EXTRA))
+            with tempfile.TemporaryDirectory() as tmp:
+                previous = self._previous_rows(plan, Path(tmp) / "previous.parquet")
+                want = plan.signature
+                dirty = datastore.Signature(datastore.DIRTY, want.structure, have.dictionary if have else "")
+                self.client.call("resource_patch", id=csv_id, **{datastore.SIGNATURE_EXTRA: dirty.dump()})
+                rows, gone = datastore.replace_rows(
+                    self.client,
+                    csv_id,
+                    build.schema,
+                    parquet,
+                    previous=previous,
+                    chunk_rows=self.chunk_rows,
+                    heartbeat=heartbeat,
+                )
+            notes.append(f"DataStore rows updated in place: {rows} upserted by key, {gone} deleted")
+            if not have or have.dictionary != want.dictionary:
+                datastore.update_dictionary(self.client, csv_id, build.schema)
+        elif plan.datastore == "dictionary":
+            datastore.update_dictionary(self.client, csv_id, build.schema)
             notes.append("DataStore data dictionary updated")
-        body = final_package(
-            build,
-            package,
-            resources,
-            site=self.client.url,
-            org_id=org_id,
-            provenance=provenance,
-            signature=plan.signature,
-            retired=retired,
-        )
-        if not plan.strays and not differs(package, body):
-            return package, False
-        after = self.client.call("package_update", **body)  # the swap: one transaction
-        for old in retired:  # deleting the resource drops its DataStore table (and alias)
-            self.client.call("resource_delete", id=old["id"])
-        if retired:
-            after = self.client.call("package_show", id=package["id"])
-        return dict(after), True
 
-    def _ensure_alias(self, name: str, csv_id: str, notes: list[str]) -> None:
-        """A stable DataStore name (the dataset's) that follows the CSV resource across swaps."""
-        if len(name) > 63:  # PostgreSQL identifiers
+    def _previous_rows(self, plan: Plan, path: Path) -> Path | None:
+        """The portal's Parquet file when the table holds exactly its rows (only changed rows
+        are then sent): the table's signature is clean and names the CSV that is served."""
+        csv, parquet = plan.file("data-csv").current or {}, plan.file("data-parquet").current or {}
+        have = datastore.Signature.parse(csv.get(datastore.SIGNATURE_EXTRA))
+        if not have or have.rows != csv.get("hash") or not parquet.get("url"):
+            return None
+        return path if self.client.download(str(parquet["url"]), path) else None
+
+    def _retire_staging_twin(self, name: str) -> None:
+        """The private ``<name>--staging`` of earlier versions: emptied (its tables dropped), deleted."""
+        twin = self.client.show("package_show", id=f"{name}{LEGACY_STAGING}")
+        if not twin or twin.get("state") == "deleted":
             return
-        target = datastore.alias_target(self.client, name)
-        if target == csv_id:
-            return
-        if target is None:
-            datastore.set_alias(self.client, csv_id, name)
-            notes.append(f"DataStore alias '{name}' now points at the CSV resource's table")
-        else:
-            notes.append(f"DataStore alias '{name}' belongs to another table ({target}); left alone")
+        for r in twin.get("resources") or []:
+            self.client.call("resource_delete", id=r["id"])
+        self.client.call("package_delete", id=twin["id"])
 
     def _organization(self, build: Build) -> str:
         p = build.manifest.publisher
@@ -257,6 +328,9 @@ class CkanTarget:
         dry_run: bool = False,
     ) -> PublishResult:
         url = f"{self.client.url}/dataset/{name}"
+        if self.leases.waited and not dry_run:
+            notes.append(f"waited {self.leases.waited:.0f} s for another run of this dataset to finish")
+            self.leases.waited = 0.0
         now = keyed(package)[0] if package else {}
         files = [
             FileOutcome(

@@ -114,6 +114,25 @@ class CkanClient:
         with path.open("rb") as handle:
             return self._call(action, data, {"upload": (path.name, handle)})
 
+    def download(self, url: str, path: Path) -> bool:
+        """A file the portal serves (with the token: the dataset may be private); False if not there."""
+        try:
+            with requests.get(
+                url,
+                headers={"Authorization": self._secret, "User-Agent": USER_AGENT},
+                timeout=self.timeout,
+                stream=True,
+            ) as response:
+                if response.status_code != 200:
+                    return False
+                with path.open("wb") as handle:
+                    for block in response.iter_content(1 << 20):
+                        handle.write(block)
+            return True
+        except requests.RequestException as exc:  # no chaining: a requests error carries the headers
+            error = TransientPublishError(f"CKAN at {self.url}: download failed ({type(exc).__name__})")
+        raise error
+
     def whoami(self) -> dict[str, Any]:
         """The token's user. CKAN treats an unknown token as anonymous, so ask explicitly."""
         user = self.show("user_show")
@@ -199,6 +218,8 @@ class CkanClient:
                 "Check that CKAN_API_TOKEN belongs to a user who may edit the organization"
             )
         if isinstance(exc, ckanapi.ValidationError):
+            if _is_conflict(exc):
+                return PortalConflict(f"{where}: {action} lost a race ({self._scrub(_error_text(exc))})")
             return PublishError(f"{where} rejected {action}: {self._scrub(_error_text(exc))}")
         if isinstance(exc, ckanapi.CKANAPIError | ckanapi.ServerIncompatibleError) and not self._answer_was_json(exc):
             status = self._ckan.last_status
@@ -243,6 +264,17 @@ def _env_seconds(name: str, default: float) -> float:
     except ValueError:
         return default
     return value if value > 0 else default
+
+
+class PortalConflict(PublishError):
+    """Another writer got there first: a ``package_revise`` match failed, or a name was taken."""
+
+
+def _is_conflict(exc: Exception) -> bool:
+    detail = getattr(exc, "error_dict", None) or (exc.args[0] if exc.args else None)
+    if not isinstance(detail, dict):
+        return False
+    return "match" in detail or "already in use" in str(detail.get("name", ""))
 
 
 class _NotFound(Exception):

@@ -1,11 +1,10 @@
 """The full ``package_update`` body of a publish, and whether it changes anything.
 
-``package_update`` replaces a dataset as a whole in one database transaction; that is what
-makes the swap atomic for people reading the portal. The body starts from the portal's
-current dataset (so fields and extras added on the portal survive), overlays the fields this
-pipeline owns, and lists the resources in a fixed order: ours by key, then any resource a
-person added by hand, then (during a swap only) the replaced DataStore resources, which are
-deleted right after so their tables go with them.
+``package_update`` replaces a dataset as a whole in one database transaction: the last call
+of a run, it writes the metadata (hashes, provenance, DCAT fields) of the files just uploaded
+and drops the run's lease. The body starts from the portal's current dataset (so fields and
+extras added on the portal survive), overlays the fields this pipeline owns, and lists the
+resources in a fixed order: ours by key, then any resource a person added by hand.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from opendata.build import Build
+from publish.ckan_lease import without_lease
 from publish.ckan_metadata import (
     KEY_ORDER,
     MANAGED_FIELDS,
@@ -34,7 +34,6 @@ RESOURCE_KEYS = (
     "opendata_key",
     SIGNATURE_EXTRA,
 )
-RETIRED = "retired:"
 
 
 def download_url(site: str, package_id: str, resource_id: str, filename: str) -> str:
@@ -51,7 +50,6 @@ def final_package(
     org_id: str,
     provenance: dict[str, str],
     signature: Signature,
-    retired: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """``current`` with our fields and ``resources`` (by key) in place, ready for package_update."""
     package_id = current["id"]
@@ -63,7 +61,7 @@ def final_package(
     for key in MANAGED_FIELDS:
         body[key] = fields[key]
     body["tags"] = [{"name": t} for t in fields["tags"]]
-    body["extras"] = merge_extras(current, fields["extras"])
+    body["extras"] = without_lease(merge_extras(current, fields["extras"]))  # the update releases it
     ours = []
     for key in KEY_ORDER:
         resource = {
@@ -75,15 +73,7 @@ def final_package(
             resource[SIGNATURE_EXTRA] = signature.dump()
         ours.append(resource)
     by_hand = [r for r in current.get("resources") or [] if not r.get("opendata_key")]
-    old = [
-        {
-            **r,
-            "opendata_key": f"{RETIRED}{r['opendata_key']}",
-            "name": f"{r.get('name', '')} (ersätts / being replaced)",
-        }
-        for r in retired or []
-    ]
-    body["resources"] = ours + by_hand + old
+    body["resources"] = ours + by_hand
     return body
 
 

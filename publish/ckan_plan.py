@@ -16,7 +16,7 @@ from publish.base import Change
 from publish.ckan_metadata import KEY_ORDER, RESOURCES
 from publish.datastore import SIGNATURE_EXTRA, Signature
 
-DatastoreAction = Literal["keep", "dictionary", "rebuild"]
+DatastoreAction = Literal["keep", "dictionary", "upsert", "rebuild"]
 
 
 @dataclass
@@ -63,12 +63,8 @@ def keyed(package: dict[str, Any] | None) -> tuple[dict[str, dict[str, Any]], li
     return found, strays
 
 
-def make_plan(build: Build, package: dict[str, Any] | None, *, public: bool) -> Plan:
-    """Which files to upload and what the DataStore needs.
-
-    ``public``: the dataset is visible, so a DataStore rebuild must happen on a fresh copy of
-    the CSV (staged, then swapped in) rather than on the table people are reading.
-    """
+def make_plan(build: Build, package: dict[str, Any] | None) -> Plan:
+    """Which files to upload (onto the resource of the same key) and what the DataStore needs."""
     current, strays = keyed(package)
     files = []
     built_keys = {f.key for f in build.files}
@@ -79,16 +75,18 @@ def make_plan(build: Build, package: dict[str, Any] | None, *, public: bool) -> 
         files.append(FilePlan(key, built, resource, upload))
     signature = Signature.of(build.schema, build.file("data-csv").sha256)
     csv = next(f for f in files if f.key == "data-csv")
-    datastore = datastore_action(csv, signature)
-    if datastore == "rebuild" and public and not csv.upload:
-        csv.upload = True  # rebuild on a staged copy; people keep reading the old table meanwhile
+    datastore = datastore_action(csv, signature, keyed_rows=bool(build.schema.primary_key))
     return Plan(files, datastore, signature, strays)
 
 
-def datastore_action(csv: FilePlan, wanted: Signature) -> DatastoreAction:
-    if csv.upload or csv.current is None or not csv.current.get("datastore_active"):
+def datastore_action(csv: FilePlan, wanted: Signature, *, keyed_rows: bool) -> DatastoreAction:
+    """``upsert`` changes the rows of the live table in place (never empty); ``rebuild`` drops
+    and reloads it: only for a new table, a changed structure, or a table without a key."""
+    if csv.current is None or not csv.current.get("datastore_active"):
         return "rebuild"
     have = Signature.parse(csv.current.get(SIGNATURE_EXTRA))
-    if have is None or (have.rows, have.structure) != (wanted.rows, wanted.structure):
+    if have is None or have.structure != wanted.structure:
         return "rebuild"
+    if have.rows != wanted.rows:
+        return "upsert" if keyed_rows else "rebuild"
     return "keep" if have.dictionary == wanted.dictionary else "dictionary"

@@ -5,9 +5,14 @@ text); a developer then gets numbers as strings. Here the PostgreSQL type, the p
 and the data dictionary (``info``: label and notes per column) come from the Table Schema,
 and the rows come from the Parquet file, which already holds the schema's types.
 
-Rows go in chunks (``datastore_upsert`` method ``insert``, 10,000 rows a call): one request
-per chunk keeps memory flat on both sides, and the record count is computed once, with the
-last chunk, not in a background job (the test portal runs no job worker).
+Rows go in chunks (``datastore_upsert``, 10,000 rows a call): one request per chunk keeps
+memory flat on both sides, and the record count is computed once, with the last chunk, not in
+a background job (the test portal runs no job worker).
+
+A table people are reading is never emptied for an update of its rows: ``replace_rows``
+upserts the new rows by primary key (each call one transaction) and then deletes the keys
+that went away. A table of at most one chunk therefore changes in two transactions; readers
+see the old rows, then the new rows plus the vanished ones for one request, then the new rows.
 
 What a table holds is summed up in a *signature* stored on the CSV resource
 (``opendata_datastore``): the CSV's hash, a hash of the structure (names, types, key) and a
@@ -18,8 +23,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +33,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from opendata.errors import PublishError
 from opendata.table_schema import TableSchema
 from publish.ckan_client import CkanClient
 
 CHUNK_ROWS = 10_000
 SIGNATURE_EXTRA = "opendata_datastore"
+DIRTY = "updating"  # the signature while rows are being changed: the table matches no file
 
 # Table Schema type -> PostgreSQL type of the DataStore column.
 PG_TYPES = {
@@ -94,6 +102,7 @@ def load(
     *,
     aliases: list[str] | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    heartbeat: Callable[[], None] = lambda: None,
 ) -> int:
     """(Re)create the table on ``resource_id`` and insert every row; returns the row count.
 
@@ -115,6 +124,7 @@ def load(
     total = pq.ParquetFile(parquet).metadata.num_rows
     done = 0
     for records in chunks(parquet, schema, chunk_rows):
+        heartbeat()  # a long load keeps the run's lease
         done += len(records)
         client.call(
             "datastore_upsert",
@@ -129,6 +139,136 @@ def load(
     resource = client.call("resource_show", id=resource_id)
     client.call("resource_create_default_resource_views", resource=resource, create_datastore_views=True)
     return done
+
+
+def replace_rows(
+    client: CkanClient,
+    resource_id: str,
+    schema: TableSchema,
+    parquet: Path,
+    *,
+    previous: Path | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    heartbeat: Callable[[], None] = lambda: None,
+) -> tuple[int, int]:
+    """Bring a live table to the Parquet file's rows without emptying it; (rows upserted, deleted).
+
+    Needs a primary key (``upsert`` matches rows by it). ``previous``: the Parquet file of the
+    version the table holds *exactly* (the caller vouches for it); then only rows that differ
+    from it are sent, which keeps the update of a big, slowly changing table short. Re-running
+    after a failure converges: an upsert is idempotent, and deletions come from the table.
+    """
+    key = schema.primary_key
+    if not key:
+        raise ValueError("replace_rows needs a primary key")
+    types = {f["id"]: f["type"] for f in fields(schema)}
+    canon = [_CANON.get(types[k], str) for k in key]
+
+    def as_key(values: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(c(v) for c, v in zip(canon, values, strict=True))
+
+    before = {as_key(k) for k in table_keys(client, resource_id, key)}
+    wanted = {as_key(tuple(k.values())) for k in pq.read_table(parquet, columns=key).to_pylist()}
+    vanished = sorted(before - wanted, key=repr)
+    deletes = list(_delete_filters(key, vanished))
+    rows = changed_rows(parquet, previous) if previous else parquet
+    done = 0
+    # CKAN caches the row count "when absent", and readers fill the cache too: a reader between
+    # two of these calls would leave it stale. Every call clears it instead (``False``), so the
+    # first read after the last call counts afresh.
+    for records in chunks(rows, schema, chunk_rows):
+        heartbeat()  # a long update keeps the run's lease
+        done += len(records)
+        client.call(
+            "datastore_upsert",
+            resource_id=resource_id,
+            force=True,
+            method="upsert",
+            records=records,
+            calculate_record_count=False,
+        )
+    for batch in deletes:
+        client.call(
+            "datastore_delete", resource_id=resource_id, force=True, filters=batch, calculate_record_count=False
+        )
+    if deletes and {as_key(k) for k in table_keys(client, resource_id, key)} != wanted:
+        raise PublishError(  # never expected; the signature stays old, so the next run upserts again
+            f"DataStore table {resource_id} does not hold exactly the {len(wanted)} rows of the new version "
+            "after the update: run the publish again (it re-applies the rows)"
+        )
+    return done, len(vanished)
+
+
+def changed_rows(parquet: Path, previous: Path) -> Path | pa.Table:
+    """The rows of ``parquet`` without an identical row in ``previous`` (every column compared,
+    a null equal to a null); the file itself when the layouts differ."""
+    new, old = pq.read_table(parquet), pq.read_table(previous)
+    if new.schema != old.schema:
+        return parquet
+    ours = _comparable(new).append_column("__row", pa.array(range(new.num_rows), pa.int64()))
+    theirs = _comparable(old)
+    kept = ours.join(theirs, keys=theirs.column_names, join_type="left anti").column("__row")
+    return new.take(pc.take(kept, pc.sort_indices(kept)))  # in the file's order
+
+
+def _comparable(table: pa.Table) -> pa.Table:
+    """Each column as text with nulls filled, plus a null flag: joins never match nulls."""
+    columns, names = [], []
+    for i, column in enumerate(table.columns):
+        columns += [pc.fill_null(pc.cast(column, pa.string()), ""), pc.is_null(column)]
+        names += [f"v{i}", f"n{i}"]
+    return pa.table(columns, names=names)
+
+
+def _decimal(value: Any) -> Any:
+    return Decimal(str(value)).normalize()
+
+
+# How a key value is compared, whichever way it came (Parquet record or DataStore JSON).
+_CANON: dict[str, Callable[[Any], Any]] = {
+    "int8": int,
+    "int4": int,
+    "numeric": _decimal,
+    "bool": bool,
+    "date": lambda v: str(v)[:10],
+    "timestamp": lambda v: str(v).replace(" ", "T")[:19],
+}
+
+
+def _delete_filters(key: list[str], vanished: list[tuple[Any, ...]]) -> Iterator[dict[str, Any]]:
+    """``datastore_delete`` filters for the vanished keys: one ``IN`` list, or one per key."""
+    if not vanished:
+        return
+    if len(key) == 1:
+        for start in range(0, len(vanished), CHUNK_ROWS):
+            yield {key[0]: [_plain(k[0]) for k in vanished[start : start + CHUNK_ROWS]]}
+        return
+    for k in vanished:  # composite keys: filters are an AND of columns
+        yield {name: _plain(v) for name, v in zip(key, k, strict=True)}
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def table_keys(client: CkanClient, resource_id: str, key: list[str]) -> Iterator[tuple[Any, ...]]:
+    """The primary key of every row in the table (paged by ``_id``)."""
+    offset, page = 0, 32_000  # CKAN's default ckan.datastore.search.rows_max
+    while True:
+        found = client.call(
+            "datastore_search",
+            resource_id=resource_id,
+            fields=key,
+            sort="_id",
+            limit=page,
+            offset=offset,
+            include_total=False,
+        )["records"]
+        for r in found:
+            yield tuple(r[k] for k in key)
+        if len(found) < page:
+            return
+        offset += page
 
 
 def drop(client: CkanClient, resource_id: str) -> bool:
@@ -163,10 +303,14 @@ def alias_target(client: CkanClient, alias: str) -> str | None:
     return str(info["meta"]["id"]) if info else None
 
 
-def chunks(parquet: Path, schema: TableSchema, size: int) -> Iterator[list[dict[str, Any]]]:
-    """JSON-ready records from the Parquet file, ``size`` rows at a time (streamed)."""
+def chunks(parquet: Path | pa.Table, schema: TableSchema, size: int) -> Iterator[list[dict[str, Any]]]:
+    """JSON-ready records from the Parquet file (streamed) or a table, ``size`` rows at a time."""
     names = schema.field_names
-    for batch in pq.ParquetFile(parquet).iter_batches(batch_size=size, columns=names):
+    if isinstance(parquet, pa.Table):
+        batches: Iterator[pa.RecordBatch] = iter(parquet.select(names).to_batches(max_chunksize=size))
+    else:
+        batches = pq.ParquetFile(parquet).iter_batches(batch_size=size, columns=names)
+    for batch in batches:
         yield _json_ready(batch).to_pylist()
 
 

@@ -145,22 +145,23 @@ def test_changed_row_replaces_only_the_data(project_copy, target, portal_names, 
     after = view(ckan_anon, name)
     new = by_key(after["package"])
     assert list(new) == KEY_ORDER
-    for key in KEY_ORDER:
-        assert (new[key]["id"] == old[key]["id"]) == (changes[key] == "unchanged"), key
+    for key in KEY_ORDER:  # stable links: same resource, same download URL, new bytes
+        assert (new[key]["id"], new[key]["url"]) == (old[key]["id"], old[key]["url"]), key
         assert after["files"][key] == b.file(key).path.read_bytes()
+        assert new[key]["hash"] == f"sha256:{sha256(after['files'][key])}"
+        assert (new[key]["last_modified"] == old[key]["last_modified"]) == (changes[key] == "unchanged"), key
     assert after["records"][0]["access_points"] == 47
     views = ckan_anon.action.resource_view_list(id=new["data-csv"]["id"])  # the staged table kept its view
     assert [v["view_type"] for v in views] == ["datatables_view"]
     extras = {e["key"]: e["value"] for e in after["package"]["extras"]}
     assert extras["opendata_flow_run_id"] == "run-2" and extras["opendata_content_hash"] == b.content_hash
+    assert "opendata_lease" not in extras  # released by the final update
 
     tables = table_names(ckan_admin)
-    assert old["data-csv"]["id"] not in tables  # the replaced table is dropped
-    assert tables[name] == new["data-csv"]["id"]  # and the alias followed the new one
-    staging = ckan_admin.action.package_show(id=f"{name}--staging")
-    assert staging["private"] is True and staging["resources"] == []
-    with pytest.raises((ckanapi.NotFound, ckanapi.NotAuthorized)):
-        ckan_anon.action.package_show(id=f"{name}--staging")
+    assert tables[name] == new["data-csv"]["id"]  # the alias stays on the same table
+    assert rows(ckan_anon, name)["records"][0]["access_points"] == 47
+    with pytest.raises(ckanapi.NotFound):  # no staging twin any more
+        ckan_admin.action.package_show(id=f"{name}--staging")
 
 
 def test_metadata_only_change_patches_metadata_only(project_copy, target, portal_names, ckan_anon, tmp_path):
@@ -206,7 +207,7 @@ def test_schema_change_updates_the_dictionary_or_rebuilds_the_table(
     assert table["fields"][2]["info"]["notes"] == "Hur många, räknat på nytt sätt."
     assert table["total"] == 2
 
-    fields[1]["type"] = "number"  # a type change: the table is rebuilt on a staged copy
+    fields[1]["type"] = "number"  # a type change: the table is rebuilt, on the same resource
     write_dataset(
         tmp_path,
         "tabell",
@@ -219,9 +220,8 @@ def test_schema_change_updates_the_dictionary_or_rebuilds_the_table(
     assert {f.key: f.change for f in third.files}["data-csv"] == "updated"
     new_csv = by_key(ckan_anon.action.package_show(id=name))["data-csv"]["id"]
     table = rows(ckan_anon, new_csv)
-    assert new_csv != csv_id and table["fields"][2]["type"] == "numeric"
+    assert new_csv == csv_id and table["fields"][2]["type"] == "numeric"
     assert [r["count"] for r in table["records"]] == [1, 2.5]
-    assert csv_id not in table_names(ckan_admin)
 
 
 def test_dry_run_writes_nothing(project_copy, target, portal_names, ckan_anon, ckan_admin, tmp_path):
@@ -236,5 +236,5 @@ def test_dry_run_writes_nothing(project_copy, target, portal_names, ckan_anon, c
     change_school_row(project_copy)
     dry = target.publish(built(project_copy, "skolor-wifi", tmp_path / "w2"), dry_run=True)
     assert dry.change == "updated" and {f.key: f.change for f in dry.files}["data-csv"] == "updated"
-    assert "would rebuild the DataStore table" in dry.notes
+    assert "would upsert the DataStore table" in dry.notes  # in place, by primary key
     assert view(ckan_anon, name) == before

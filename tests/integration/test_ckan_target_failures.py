@@ -22,6 +22,7 @@ from publish.ckan_metadata import KEY_ORDER
 from tests.integration.ckan_consumer import (
     built,
     by_key,
+    sha256,
     table_names,
     view,
 )
@@ -66,66 +67,62 @@ def assert_is_build(seen: dict[str, Any], b: Any) -> None:
     assert len(seen["records"]) == b.row_count
 
 
-@pytest.mark.parametrize(
-    ("method", "action", "after"),
-    [
-        ("upload", None, 1),  # between the first and the second upload of the update
-        ("call", "datastore_upsert", 1),  # half-way through loading the new DataStore table
-        ("call", "package_patch", 0),  # everything staged, just before the swap
-    ],
-)
-def test_failure_during_an_update_leaves_the_previous_version(
-    project_copy,
-    target,
-    portal_names,
-    ckan_anon,
-    ckan_admin,
-    tmp_path,
-    monkeypatch,
-    method,
-    action,
-    after,
-):
-    name = portal_names("skolor-wifi")
-    target.publish(built(project_copy, "skolor-wifi", tmp_path / "w1"))
-    before = view(ckan_anon, name)
-    change_school_row(project_copy)
-    b = built(project_copy, "skolor-wifi", tmp_path / "w2")
+def fail_from(monkeypatch: pytest.MonkeyPatch, client: CkanClient, k: int) -> list[str]:
+    """Let ``k`` calls through (reads and writes), then fail every one: a connection that died."""
+    real = client._call
+    calls: list[str] = []
 
-    with monkeypatch.context() as m:
-        inject(m, target.client, method, action=action, after=after)
-        with pytest.raises(TransientPublishError, match="injected"):
-            target.publish(b)
-    assert view(ckan_anon, name) == before  # metadata_modified, ids, bytes, rows: all as they were
+    def dying(action: str, *args: Any, **kwargs: Any) -> Any:
+        if len(calls) >= k:
+            raise TransientPublishError(f"injected fault before {action}")
+        calls.append(action)
+        return real(action, *args, **kwargs)
 
-    again = target.publish(b)  # the next run converges
-    assert again.change == "updated"
-    now = view(ckan_anon, name)
-    assert_is_build(now, b)
-    assert now["records"][0]["access_points"] == 47
-    assert ckan_admin.action.package_show(id=f"{name}--staging")["resources"] == []
-    assert by_key(before["package"])["data-csv"]["id"] not in table_names(ckan_admin)
+    monkeypatch.setattr(client, "_call", dying)
+    return calls
 
 
-def test_failure_after_the_swap_is_cleaned_up_by_the_next_run(
+def assert_whole(seen: dict[str, Any]) -> None:
+    """What a reader may see after a failed run: one resource per key, each file whole and
+    true to its resource's hash, a DataStore table with rows."""
+    assert list(by_key(seen["package"])) == KEY_ORDER
+    for key, resource in by_key(seen["package"]).items():
+        assert resource["hash"] == f"sha256:{sha256(seen['files'][key])}", key
+    assert seen["records"]
+
+
+def test_a_failure_after_any_call_leaves_whole_files_and_the_next_run_converges(
     project_copy, target, portal_names, ckan_anon, ckan_admin, tmp_path, monkeypatch
 ):
     name = portal_names("skolor-wifi")
-    target.publish(built(project_copy, "skolor-wifi", tmp_path / "w1"))
-    old_csv = by_key(ckan_anon.action.package_show(id=name))["data-csv"]["id"]
-    change_school_row(project_copy)
-    b = built(project_copy, "skolor-wifi", tmp_path / "w2")
-    with monkeypatch.context() as m:
-        inject(m, target.client, "call", action="resource_delete", after=0)
-        with pytest.raises(TransientPublishError):
-            target.publish(b)
-    seen = ckan_anon.action.package_show(id=name)  # the new version is in, the old CSV still listed last
-    assert [r["opendata_key"] for r in seen["resources"]] == [*KEY_ORDER, "retired:data-csv"]
-
-    again = target.publish(b)
-    assert again.change == "updated" and {f.change for f in again.files} == {"unchanged"}
-    assert_is_build(view(ckan_anon, name), b)
-    assert old_csv not in table_names(ckan_admin)
+    source = project_copy / "datasets/skolor-wifi/source/wifi-inventering.csv"
+    contents = [source.read_bytes(), source.read_bytes().replace(b";46;", b";47;")]
+    builds = []
+    for i, content in enumerate(contents):
+        source.write_bytes(content)
+        builds.append(built(project_copy, "skolor-wifi", tmp_path / f"w{i}"))
+    target.publish(builds[0])
+    ids = {k: (r["id"], r["url"]) for k, r in by_key(ckan_anon.action.package_show(id=name)).items()}
+    with monkeypatch.context() as m:  # one clean update, to count its calls
+        calls = fail_from(m, target.client, 10_000)
+        target.publish(builds[1])
+    assert "datastore_upsert" in calls and "resource_patch" in calls and calls[-1] == "package_update"
+    for k in range(1, len(calls)):
+        b = builds[(k + 1) % 2]  # the other version each time: every run has work to do
+        with monkeypatch.context() as m:
+            fail_from(m, target.client, k)
+            with pytest.raises(TransientPublishError, match="injected"):
+                target.publish(b)
+        assert_whole(view(ckan_anon, name))
+        again = target.publish(b)  # the next run (the same target: a Prefect retry)
+        assert again.change == "updated", (k, calls[k])
+        now = view(ckan_anon, name)
+        assert_is_build(now, b)
+        assert now["records"][0]["access_points"] == (47 if b is builds[1] else 46)
+        assert {k: (r["id"], r["url"]) for k, r in by_key(now["package"]).items()} == ids  # no new resource
+        assert "opendata_lease" not in {e["key"] for e in now["package"]["extras"]}
+        tables = table_names(ckan_admin)
+        assert tables[name] == ids["data-csv"][0]
 
 
 def test_failure_during_the_first_publish_shows_nothing_until_complete(
