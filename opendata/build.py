@@ -23,6 +23,7 @@ from opendata.convert import sha256_file, typed_table, write_csv, write_json, wr
 from opendata.errors import ManifestError, SourceError, ValidationFailed
 from opendata.extract import extract, replay_note
 from opendata.fastcheck import validate_arrow
+from opendata.hints import refine
 from opendata.join import apply_joins, merge_findings, supplied_fields
 from opendata.manifest import Manifest
 from opendata.metadata import datapackage
@@ -109,9 +110,11 @@ def check(manifest: Manifest, parsed: ParsedTable, engine: str | None = None) ->
     if chosen == "frictionless":
         report = validate_table(manifest.slug, prepared, schema, column_errors)
         merge_findings(report, parsed.findings, joined)
+        refine(report, manifest, parsed, schema)
         return prepared, report
     report, typed = validate_arrow(manifest.slug, prepared, schema, column_errors)
     merge_findings(report, parsed.findings, joined)
+    refine(report, manifest, parsed, schema)
     return replace(prepared, typed=typed if report.valid else None), report
 
 
