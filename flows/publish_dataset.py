@@ -17,7 +17,7 @@ from flows.secrets import ckan_token
 from flows.settings import build_root, datasets_dir
 from opendata.build import write_report
 from opendata.errors import OpendataError, ValidationFailed
-from opendata.extract import replay_note
+from opendata.extract import archive_for, replay_note
 from opendata.manifest import discover, load_manifest
 from publish.base import PublishResult
 from publish.targets import make_target, resolve_name
@@ -31,21 +31,44 @@ def publish_dataset(slug: str, target: str = "auto", dry_run: bool = False, repl
     """
     logger = get_run_logger()
     manifest = load_manifest(datasets_dir() / slug)
-    destination = make_target(target, build_root(), ckan_token=ckan_token(target))
-    raw = tasks.extract(manifest, replay=replay)
-    replayed = replay_note(raw)
-    if replayed:
-        logger.warning("%s: %s", slug, replay_note(raw, detailed=True))
-    prepared, report = tasks.validate(manifest, raw)
-    if not report.valid:
-        written = write_report(report, build_root() / "reports" / slug)
-        logger.error("%s\nFull report: %s", report.summary(), written[1])
-        raise ValidationFailed(report)
-    built = tasks.convert(manifest, prepared, report, raw, str(build_root() / "work" / slug))
-    result: PublishResult = tasks.publish(destination, built, _run_id(), dry_run)
+    runs = archive_for(manifest)
+    try:
+        destination = make_target(target, build_root(), ckan_token=ckan_token(target))
+        raw = tasks.extract(manifest, replay=replay)
+        replayed = replay_note(raw)
+        if replayed:
+            logger.warning("%s: %s", slug, replay_note(raw, detailed=True))
+        prepared, report = tasks.validate(manifest, raw)
+        if not report.valid:
+            written = write_report(report, build_root() / "reports" / slug)
+            logger.error("%s\nFull report: %s", report.summary(), written[1])
+            raise ValidationFailed(report)
+        built = tasks.convert(manifest, prepared, report, raw, str(build_root() / "work" / slug))
+        result: PublishResult = tasks.publish(destination, built, _run_id(), dry_run)
+    except OpendataError as exc:
+        if not dry_run:
+            runs.record_run(run_entry(exc, target, _run_id()))
+        raise
     _publish_artifact(result)
+    if not dry_run:
+        runs.record_run(run_entry(result, target, _run_id(), raw.snapshot_id))
     logger.info("%s: %s on %s (%d rows)", slug, result.change, result.target, result.rows)
     return {**result.to_dict(), "replayed": replayed}
+
+
+def run_entry(
+    outcome: PublishResult | OpendataError, target: str, run_id: str | None, snapshot: str | None = None
+) -> dict[str, Any]:
+    """What `opendata status` and `history` show of a run: valid or not, where, what changed."""
+    entry: dict[str, Any] = {"run": run_id, "target": target}
+    if isinstance(outcome, ValidationFailed):
+        return {**entry, "valid": False, "errors": len(outcome.report.errors), "message": str(outcome)[:500]}
+    if isinstance(outcome, OpendataError):
+        return {**entry, "valid": None, "failed": True, "message": str(outcome)[:500]}
+    return {
+        **entry, "valid": True, "target": outcome.target, "change": outcome.change,
+        "rows": outcome.rows, "url": outcome.url, "snapshot": snapshot,
+    }  # fmt: skip
 
 
 @flow(name="publish-all", log_prints=False)

@@ -112,30 +112,8 @@ def validate(
     written = build.write_report(report, build_root() / "reports" / slug)
     _print_report(report)
     console.print(f"Report: {written[1]} (and .json)", highlight=False)
-    _print_todo(manifest)
+    print_todo(manifest)
     raise typer.Exit(0 if report.valid else 1)
-
-
-def _print_todo(manifest: Manifest) -> None:
-    """Texts `opendata new` left to write (publish refuses until they are), and prefect.yaml kept in step."""
-    from flows import deployments as generator
-    from flows.settings import project_root
-    from opendata.scaffold import missing_texts
-    from opendata.table_schema import load_schema
-
-    missing = missing_texts(manifest, load_schema(manifest.schema_path).descriptor)
-    if missing:
-        console.print(
-            f"[yellow]Still to write before `opendata publish {manifest.slug}` (replace each TODO):[/yellow]",
-            highlight=False,
-        )
-        for item in missing:
-            console.print(f"  {escape(item)}", highlight=False)
-    try:
-        if generator.check(project_root()):
-            console.print(f"Regenerated {_short(generator.write(project_root()).as_uri())} (the manifests changed)")
-    except OpendataError:
-        pass  # another dataset's manifest is broken: `opendata deployments --check` names it
 
 
 @app.command()
@@ -164,7 +142,7 @@ def publish(
         raise _fail(str(exc)) from None
     if slug and not (_root() / slug / "dataset.yaml").exists():
         raise _fail(f"no dataset '{slug}' (no {_root() / slug / 'dataset.yaml'}); see `opendata list`")
-    undescribed = _undescribed(slugs)
+    undescribed = undescribed_datasets(slugs)
     if undescribed:
         raise _fail("\n".join(undescribed))
     try:
@@ -185,63 +163,6 @@ def publish(
     failed = [o["slug"] for o in outcomes if o["status"] in ("invalid", "failed")]
     if failed:
         raise _fail(f"{len(failed)} dataset(s) failed: {', '.join(failed)}", 1)
-
-
-def _undescribed(slugs: list[str]) -> list[str]:
-    """A dataset scaffolded by `opendata new` is not published while a TODO text remains."""
-    from opendata.manifest import load_manifest
-    from opendata.scaffold import describe_missing
-    from opendata.table_schema import load_schema
-
-    out = []
-    for name in slugs:
-        try:
-            manifest = load_manifest(_root() / name)
-            sentence = describe_missing(manifest, load_schema(manifest.schema_path).descriptor)
-        except OpendataError:
-            continue  # the flow reports a broken manifest or schema, with the others' results
-        if sentence:
-            out.append(sentence)
-    return out
-
-
-@app.command()
-def new(
-    slug: Annotated[str, typer.Argument(help="the new dataset's name: lowercase letters, digits and '-'")],
-    from_: Annotated[Path, typer.Option("--from", help="the steward's file: a CSV export or an .xlsx workbook")],
-    sheet: Annotated[str | None, typer.Option(help="the workbook's sheet (when it has several)")] = None,
-) -> None:
-    """Scaffold a dataset from a file: manifest, Table Schema and column mapping, dialect declared."""
-    from flows.settings import project_root
-    from opendata.scaffold import scaffold
-
-    try:
-        made = scaffold(project_root(), slug, from_, sheet)
-    except OpendataError as exc:
-        raise _fail(str(exc)) from None
-    dialect = ", ".join(f"{k}: {v!r}" for k, v in made.source.items() if k not in ("type", "path"))
-    console.print(f"Wrote {_short(made.manifest_path.as_uri())}", highlight=False)
-    console.print(f"      {_short(made.schema_path.as_uri())} ({made.fields} fields)", highlight=False)
-    console.print(f"      {_short(made.source_path.as_uri())} ({made.rows} rows)", highlight=False)
-    console.print(f"Detected and declared: {made.source['type']}, {dialect}", highlight=False, soft_wrap=True)
-    if made.primary_key:
-        console.print(f"Primary key candidate: {', '.join(made.primary_key)}", highlight=False)
-    console.print(_deployments_after_new(project_root()), highlight=False, soft_wrap=True)
-    console.print(
-        "Next: replace every TODO in the two files (titles in English, descriptions), then run\n"
-        f"  opendata validate {slug}",
-        highlight=False,
-    )
-
-
-def _deployments_after_new(project: Path) -> str:
-    from flows import deployments as generator
-
-    try:
-        path = generator.write(project)
-    except OpendataError as exc:
-        return f"prefect.yaml not regenerated ({exc}); run `opendata deployments --write` once that is fixed"
-    return f"Regenerated {_short(path.as_uri())} (the new dataset's schedule)"
 
 
 def _quiet_prefect(verbose: bool) -> None:
@@ -400,3 +321,11 @@ def _print_dry_run_details(outcomes: list[dict[str, Any]]) -> None:
 
 def main() -> None:
     app()
+
+
+# The steward's commands `new`, `status`, `history`, and what validate and publish ask of them.
+from opendata import cli_steward  # noqa: E402
+from opendata.cli_steward import print_todo, undescribed_datasets  # noqa: E402
+
+for _command in (cli_steward.new, cli_steward.status, cli_steward.history):
+    app.command()(_command)
