@@ -16,9 +16,11 @@ from flows import artifacts, tasks
 from flows.secrets import ckan_token
 from flows.settings import build_root, datasets_dir
 from opendata.build import write_report
-from opendata.errors import OpendataError, ValidationFailed
+from opendata.errors import ManifestError, OpendataError, ValidationFailed
 from opendata.extract import archive_for, replay_note
-from opendata.manifest import discover, load_manifest
+from opendata.manifest import Manifest, discover, load_manifest
+from opendata.scaffold import describe_missing
+from opendata.table_schema import load_schema
 from publish.base import PublishResult
 from publish.targets import make_target, resolve_name
 
@@ -33,6 +35,7 @@ def publish_dataset(slug: str, target: str = "auto", dry_run: bool = False, repl
     manifest = load_manifest(datasets_dir() / slug)
     runs = archive_for(manifest)
     try:
+        _described(manifest)
         destination = make_target(target, build_root(), ckan_token=ckan_token(target))
         raw = tasks.extract(manifest, replay=replay)
         replayed = replay_note(raw)
@@ -54,6 +57,13 @@ def publish_dataset(slug: str, target: str = "auto", dry_run: bool = False, repl
         runs.record_run(run_entry(result, target, _run_id(), raw.snapshot_id))
     logger.info("%s: %s on %s (%d rows)", slug, result.change, result.target, result.rows)
     return {**result.to_dict(), "replayed": replayed}
+
+
+def _described(manifest: Manifest) -> None:
+    """A dataset scaffolded by `opendata new` is not published, scheduled or not, while a TODO is left."""
+    sentence = describe_missing(manifest, load_schema(manifest.schema_path).descriptor)
+    if sentence:
+        raise ManifestError(sentence)
 
 
 def run_entry(

@@ -146,10 +146,14 @@ def _prefect_for_status() -> tuple[str | None, str]:
 
 
 def _prefect_line(api: str, slug: str) -> str:
+    import urllib.error
+
     from flows.run_status import dataset_runs
 
     try:
         seen = dataset_runs(api, slug)
+    except urllib.error.HTTPError as exc:
+        return f" [Prefect at {api} refused the query: HTTP {exc.code}]"
     except (OSError, ValueError):
         return f" [Prefect at {api} did not answer]"
     parts = []

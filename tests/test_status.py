@@ -81,6 +81,30 @@ def test_next_run_follows_the_cron_in_its_time_zone(project: Path) -> None:
 
 
 @pytest.mark.usefixtures("prefect_harness")
+def test_status_asks_a_known_prefect_server(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect.settings import PREFECT_API_URL
+
+    monkeypatch.setenv("PREFECT_API_URL", str(PREFECT_API_URL.value()))
+    done = runner.invoke(app, ["status"], env={"COLUMNS": "250"})
+    assert done.exit_code == 0, done.output
+    assert "[Prefect: no runs of its deployment yet]" in done.output  # the query was accepted
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_dataset_with_todo_texts_is_not_published_by_the_flow(project: Path) -> None:
+    from flows.publish_dataset import publish_dataset
+    from opendata.scaffold import scaffold
+
+    scaffold(project, "publik-wifi", Path(__file__).parent / "fixtures/steward/publik-wifi.csv")
+    state = publish_dataset("publik-wifi", target="local", return_state=True)
+    assert state.is_failed()
+    assert "not published until it is described" in str(state.result(raise_on_failure=False))
+    assert not (project / "build/catalog/publik-wifi").exists()
+    (run,) = runs(load_manifest(project / "datasets/publik-wifi"))
+    assert run.result == "failed"
+
+
+@pytest.mark.usefixtures("prefect_harness")
 def test_the_flow_records_an_invalid_run(project: Path) -> None:
     from flows.publish_dataset import publish_dataset
 
