@@ -270,7 +270,7 @@ def _print_report(report: ValidationReport) -> None:
         table.add_row(str(e.row or ""), column, e.value or "", e.rule, e.message)
     console.print(table)
     if len(report.errors) > 50:
-        console.print(f"… and {len(report.errors) - 50} more (see the report file)")
+        console.print(f"… and {len(report.errors) - 50} more errors (see the report file)")
 
 
 def _print_summary(outcomes: list[dict[str, Any]], target: str) -> None:

@@ -170,10 +170,11 @@ def history(
 ) -> None:
     """The last runs of one dataset: when, valid or not, published where, what changed."""
     from opendata.manifest import load_manifest
+    from opendata.scaffold import check_slug
     from opendata.status import describe_change, runs
 
     try:
-        manifest = load_manifest(_root() / slug)
+        manifest = load_manifest(_root() / check_slug(slug))
     except OpendataError as exc:
         raise _fail(str(exc)) from None
     recorded = runs(manifest)

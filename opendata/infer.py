@@ -23,6 +23,7 @@ from opendata.table_schema import ARROW_TYPES
 TODO = "TODO"  # the marker of a text a person must still write (opendata.describe)
 SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
 ENUM_MAX = 12
+SAMPLE_ROWS = 20_000  # rows frictionless reads for the types; constraints look at every row
 _YEAR_NAME = re.compile(r"(^|_)(ar|artal|year|aar)($|_)")
 _LETTERS = {"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "ß": "ss", "ð": "d", "þ": "th"}
 
@@ -65,7 +66,7 @@ def normalise(cells: list[str], decimal: str, thousands: str) -> list[str]:
 def _frictionless_types(names: list[str], columns: list[list[str]]) -> dict[str, str]:
     from frictionless import Detector, Resource  # here: only `opendata new` infers
 
-    rows = [list(r) for r in zip(*columns, strict=True)] if columns else []
+    rows = [list(r) for r in zip(*columns, strict=True)][:SAMPLE_ROWS] if columns else []
     resource = Resource(data=[names, *rows], detector=Detector(sample_size=max(len(rows), 1), field_confidence=1.0))
     resource.infer()
     return {f.name: f.type for f in resource.schema.fields}

@@ -128,7 +128,8 @@ def scaffold(project: Path, slug: str, file: Path, sheet: str | None = None) -> 
     schema = infer_schema(headers, columns, source.get("decimal", "."), source.get("thousands", ""))
     names = [f["name"] for f in schema["fields"]]
     (folder / "source").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(file, folder / relative)
+    if file.resolve() != (folder / relative).resolve():
+        shutil.copyfile(file, folder / relative)
     schema_path.parent.mkdir(parents=True, exist_ok=True)
     schema_path.write_text(_schema_json(schema), encoding="utf-8")
     manifest_text = manifest_yaml(slug, source, dict(zip(headers, names, strict=True)))
