@@ -38,7 +38,16 @@ def did_you_mean(word: str, options: list[str] | set[str]) -> str:
 
 
 def mojibake(content: bytes, encoding: str, text: str) -> str | None:
-    """Why UTF-8 bytes declared as another encoding would publish 'FjÃ¤llrÃ¤ven'; None if not so."""
+    """Why UTF-8 bytes declared as another encoding would publish 'FjÃ¤llrÃ¤ven'; None if not so.
+
+    Also a file whose lines vanish when decoded (Windows-1252 bytes read as UTF-16)."""
+    if b"\n" in content[:100_000] and "\n" not in text[:100_000]:
+        from opendata.detect import guess_encoding
+
+        return (
+            f"read as {encoding}, the file has no line breaks; it looks like {guess_encoding(content)[0]}: "
+            "set encoding: under source: to that"
+        )
     if not any(b >= 0x80 for b in content[:1_000_000]):
         return None
     try:

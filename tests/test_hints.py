@@ -64,6 +64,12 @@ def test_utf8_file_declared_windows_1252_looks_like_utf8(project: Path) -> None:
     assert "anvÃ¤ndare" in message  # the garbling it prevented, shown
 
 
+def test_an_encoding_that_loses_the_line_breaks_is_named(project: Path) -> None:
+    edit(scaffolded(project), "encoding: windows-1252", "encoding: utf-16")
+    message = error_of(project)
+    assert "read as utf-16, the file has no line breaks; it looks like windows-1252" in message
+
+
 def test_a_typo_in_a_schema_field_is_an_error_with_did_you_mean(project: Path) -> None:
     scaffolded(project)
     schema = project / "schemas/publik-wifi.schema.json"
