@@ -33,52 +33,24 @@ def publish_dataset(slug: str, target: str = "auto", dry_run: bool = False, repl
     """
     logger = get_run_logger()
     manifest = load_manifest(datasets_dir() / slug)
-    runs = archive_for(manifest)
-    try:
-        _described(manifest)
-        destination = make_target(target, build_root(), ckan_token=ckan_token(target))
-        raw = tasks.extract(manifest, replay=replay)
-        replayed = replay_note(raw)
-        if replayed:
-            logger.warning("%s: %s", slug, replay_note(raw, detailed=True))
-        prepared, report = tasks.validate(manifest, raw)
-        if not report.valid:
-            written = write_report(report, build_root() / "reports" / slug)
-            logger.error("%s\nFull report: %s", report.summary(), written[1])
-            raise ValidationFailed(report)
-        built = tasks.convert(manifest, prepared, report, raw, str(build_root() / "work" / slug))
-        result: PublishResult = tasks.publish(destination, built, _run_id(), dry_run)
-    except OpendataError as exc:
-        if not dry_run:
-            runs.record_run(run_entry(exc, target, _run_id()))
-        raise
+    _described(manifest)
+    destination = make_target(target, build_root(), ckan_token=ckan_token(target))
+    raw = tasks.extract(manifest, replay=replay)
+    replayed = replay_note(raw)
+    if replayed:
+        logger.warning("%s: %s", slug, replay_note(raw, detailed=True))
+    prepared, report = tasks.validate(manifest, raw)
+    if not report.valid:
+        written = write_report(report, build_root() / "reports" / slug)
+        logger.error("%s\nFull report: %s", report.summary(), written[1])
+        raise ValidationFailed(report)
+    built = tasks.convert(manifest, prepared, report, raw, str(build_root() / "work" / slug))
+    result: PublishResult = tasks.publish(destination, built, _run_id(), dry_run)
     _publish_artifact(result)
     if not dry_run:
-        runs.record_run(run_entry(result, target, _run_id(), raw.snapshot_id))
+        archive_for(manifest).record_run(run_entry(result, target, _run_id(), raw.snapshot_id))
     logger.info("%s: %s on %s (%d rows)", slug, result.change, result.target, result.rows)
     return {**result.to_dict(), "replayed": replayed}
-
-
-def _described(manifest: Manifest) -> None:
-    """A dataset scaffolded by `opendata new` is not published, scheduled or not, while a TODO is left."""
-    sentence = describe_missing(manifest, load_schema(manifest.schema_path).descriptor)
-    if sentence:
-        raise ManifestError(sentence)
-
-
-def run_entry(
-    outcome: PublishResult | OpendataError, target: str, run_id: str | None, snapshot: str | None = None
-) -> dict[str, Any]:
-    """What `opendata status` and `history` show of a run: valid or not, where, what changed."""
-    entry: dict[str, Any] = {"run": run_id, "target": target}
-    if isinstance(outcome, ValidationFailed):
-        return {**entry, "valid": False, "errors": len(outcome.report.errors), "message": str(outcome)[:500]}
-    if isinstance(outcome, OpendataError):
-        return {**entry, "valid": None, "failed": True, "message": str(outcome)[:500]}
-    return {
-        **entry, "valid": True, "target": outcome.target, "change": outcome.change,
-        "rows": outcome.rows, "url": outcome.url, "snapshot": snapshot,
-    }  # fmt: skip
 
 
 @flow(name="publish-all", log_prints=False)
@@ -101,6 +73,45 @@ def publish_all(
 # Either flow ending Failed leaves a Markdown artifact saying why, in plain words.
 publish_dataset.on_failure(artifacts.failure_hook)
 publish_all.on_failure(artifacts.failure_hook)
+
+
+def _described(manifest: Manifest) -> None:
+    """A dataset scaffolded by `opendata new` is not published, scheduled or not, while a TODO is left."""
+    sentence = describe_missing(manifest, load_schema(manifest.schema_path).descriptor)
+    if sentence:
+        raise ManifestError(sentence)
+
+
+def record_failed_run(flow: Any, flow_run: Any, state: Any) -> None:
+    """``on_failure`` hook: an invalid or refused run goes into the run log too (opendata status)."""
+    params = flow_run.parameters or {}
+    if params.get("dry_run"):
+        return
+    try:
+        error = state.result(raise_on_failure=False)
+        manifest = load_manifest(datasets_dir() / str(params.get("slug")))
+    except Exception:  # no manifest to file the run under: the failure artifact still says why
+        return
+    if isinstance(error, OpendataError):
+        archive_for(manifest).record_run(run_entry(error, str(params.get("target", "auto")), str(flow_run.id)))
+
+
+publish_dataset.on_failure(record_failed_run)
+
+
+def run_entry(
+    outcome: PublishResult | OpendataError, target: str, run_id: str | None, snapshot: str | None = None
+) -> dict[str, Any]:
+    """What `opendata status` and `history` show of a run: valid or not, where, what changed."""
+    entry: dict[str, Any] = {"run": run_id, "target": target}
+    if isinstance(outcome, ValidationFailed):
+        return {**entry, "valid": False, "errors": len(outcome.report.errors), "message": str(outcome)[:500]}
+    if isinstance(outcome, OpendataError):
+        return {**entry, "valid": None, "failed": True, "message": str(outcome)[:500]}
+    return {
+        **entry, "valid": True, "target": outcome.target, "change": outcome.change,
+        "rows": outcome.rows, "url": outcome.url, "snapshot": snapshot,
+    }  # fmt: skip
 
 
 def outcome(slug: str, state: State[Any]) -> dict[str, Any]:
