@@ -89,6 +89,7 @@ FIELD_KEYS = {
     "name", "title", "description", "type", "format", "example", "constraints", "rdfType",
     "missingValues", "categories", "categoriesOrdered", "trueValues", "falseValues",
     "decimalChar", "groupChar", "bareNumber", "arrayItem",
+    "unit",  # this project's extension: the unit shown in the data dictionary and on the site
 }  # fmt: skip
 CONSTRAINT_KEYS = {
     "required", "unique", "minLength", "maxLength", "minimum", "maximum",

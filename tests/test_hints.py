@@ -80,6 +80,13 @@ def test_a_typo_in_a_schema_field_is_an_error_with_did_you_mean(project: Path) -
     assert "field 'plats' has the unknown key 'descripton' (did you mean 'description'?)" in message
 
 
+def test_the_projects_own_field_key_unit_is_allowed(project: Path) -> None:
+    scaffolded(project)
+    schema = project / "schemas/publik-wifi.schema.json"
+    edit(schema, '"title": "Latitud"', '"title": "Latitud", "unit": "°"')
+    assert report_of(project).valid
+
+
 def test_an_unknown_constraint_key_is_named(project: Path) -> None:
     scaffolded(project)
     schema = project / "schemas/publik-wifi.schema.json"
