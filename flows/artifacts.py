@@ -42,11 +42,17 @@ def validation_rows(report: ValidationReport) -> list[dict[str, Any]]:
     return rows
 
 
+def version_mark(report: ValidationReport) -> str:
+    """An artifact version's description: VALID or INVALID first, so the list of versions
+    (`prefect artifact inspect <slug>-validation`, the UI) reads as a run history."""
+    return f"{'VALID' if report.valid else 'INVALID'} | {report.summary()}"[:500]
+
+
 def validation_table(report: ValidationReport) -> None:
     create_table_artifact(
         key=artifact_key(report.dataset, "validation-table"),
         table=validation_rows(report),
-        description=report.summary(),
+        description=version_mark(report),
     )
 
 

@@ -19,9 +19,11 @@ from flows.limits import dataset_slot
 from flows.secrets import ckan_token
 from flows.settings import build_root, datasets_dir
 from opendata.build import write_report
-from opendata.errors import OpendataError, ValidationFailed
-from opendata.extract import replay_note
+from opendata.errors import ManifestError, OpendataError, ValidationFailed
+from opendata.extract import archive_for, replay_note
 from opendata.manifest import Manifest, dataset_folder, discover, load_manifest
+from opendata.scaffold import describe_missing
+from opendata.table_schema import load_schema
 from publish.base import PublishResult, Target
 from publish.targets import make_target, resolve_name
 
@@ -37,6 +39,7 @@ def publish_dataset(
     with fewer rows than ``expect`` allows through (opendata.shrink).
     """
     manifest = load_manifest(dataset_folder(datasets_dir(), slug))
+    _described(manifest)
     destination = make_target(target, build_root(), ckan_token=ckan_token(target))
     with dataset_slot(slug):  # one run of a dataset at a time (flows/limits.py)
         return _publish(slug, manifest, destination, dry_run=dry_run, replay=replay, allow_shrink=allow_shrink)
@@ -60,6 +63,8 @@ def _publish(
     tasks.shrink_guard(destination, built, allow_shrink)
     result: PublishResult = tasks.publish(destination, built, _run_id(), dry_run)
     _publish_artifact(result)
+    if not dry_run:
+        archive_for(manifest).record_run(run_entry(result, result.target, _run_id(), raw.snapshot_id))
     logger.info("%s: %s on %s (%d rows)", slug, result.change, result.target, result.rows)
     return {**result.to_dict(), "replayed": replayed}
 
@@ -90,6 +95,45 @@ def publish_all(
 # Either flow ending Failed leaves a Markdown artifact saying why, in plain words.
 publish_dataset.on_failure(artifacts.failure_hook)
 publish_all.on_failure(artifacts.failure_hook)
+
+
+def _described(manifest: Manifest) -> None:
+    """A dataset scaffolded by `opendata new` is not published, scheduled or not, while a TODO is left."""
+    sentence = describe_missing(manifest, load_schema(manifest.schema_path).descriptor)
+    if sentence:
+        raise ManifestError(sentence)
+
+
+def record_failed_run(flow: Any, flow_run: Any, state: Any) -> None:
+    """``on_failure`` hook: an invalid or refused run goes into the run log too (opendata status)."""
+    params = flow_run.parameters or {}
+    if params.get("dry_run"):
+        return
+    try:
+        error = state.result(raise_on_failure=False)
+        manifest = load_manifest(datasets_dir() / str(params.get("slug")))
+    except Exception:  # no manifest to file the run under: the failure artifact still says why
+        return
+    if isinstance(error, OpendataError):
+        archive_for(manifest).record_run(run_entry(error, str(params.get("target", "auto")), str(flow_run.id)))
+
+
+publish_dataset.on_failure(record_failed_run)
+
+
+def run_entry(
+    outcome: PublishResult | OpendataError, target: str, run_id: str | None, snapshot: str | None = None
+) -> dict[str, Any]:
+    """What `opendata status` and `history` show of a run: valid or not, where, what changed."""
+    entry: dict[str, Any] = {"run": run_id, "target": target}
+    if isinstance(outcome, ValidationFailed):
+        return {**entry, "valid": False, "errors": len(outcome.report.errors), "message": str(outcome)[:500]}
+    if isinstance(outcome, OpendataError):
+        return {**entry, "valid": None, "failed": True, "message": str(outcome)[:500]}
+    return {
+        **entry, "valid": True, "target": outcome.target, "change": outcome.change,
+        "rows": outcome.rows, "url": outcome.url, "snapshot": snapshot,
+    }  # fmt: skip
 
 
 def outcome(slug: str, state: State[Any]) -> dict[str, Any]:

@@ -56,7 +56,7 @@ def validate(manifest: Manifest, raw: RawSnapshot) -> tuple[PreparedTable, Valid
     create_markdown_artifact(
         key=artifact_key(manifest.slug, "validation"),
         markdown=report.to_markdown(),
-        description=report.summary(),
+        description=artifacts.version_mark(report),
     )
     artifacts.validation_table(report)
     return prepared, report

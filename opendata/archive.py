@@ -8,6 +8,7 @@ the time, the HTTP validators (ETag, Last-Modified) and SHA-256 of every part.
 
     <root>/<unit>/<YYYYmmddTHHMMSSZ>-<sha12>/snapshot.json, 001-data.json, ...
     <root>/<unit>/log.jsonl      one line per extraction: archived, unchanged, replayed
+    <root>/runs.jsonl            one line per run: when, valid or not, published where, what changed
 
 ``unit`` is ``source`` for a dataset's source and ``join-<name>`` for a joined lookup.
 Identical bytes are stored once (the log still records each extraction). Two roots are
@@ -32,6 +33,7 @@ from opendata.sources.base import RawPart, RawSnapshot, utc_now
 FORMAT = "opendata-raw-snapshot/1"
 SNAPSHOT_FILE = "snapshot.json"
 LOG_FILE = "log.jsonl"
+RUNS_FILE = "runs.jsonl"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -92,6 +94,21 @@ class Archive:
         (self.runtime / unit).mkdir(parents=True, exist_ok=True)
         with (self.runtime / unit / LOG_FILE).open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+    def record_run(self, entry: dict[str, Any]) -> None:
+        """One line per run of the dataset (``opendata status`` and ``history`` read them)."""
+        self.runtime.mkdir(parents=True, exist_ok=True)
+        line = {"at": utc_now().isoformat(), **entry}
+        with (self.runtime / RUNS_FILE).open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+    def runs(self) -> list[dict[str, Any]]:
+        """The recorded runs, oldest first; a damaged line is skipped, not fatal."""
+        return _jsonl(self.runtime / RUNS_FILE)
+
+    def events(self, unit: str = "source") -> list[dict[str, Any]]:
+        """The extraction log of ``unit``, oldest first."""
+        return _jsonl(self.runtime / unit / LOG_FILE)
 
     def snapshots(self, unit: str) -> list[Path]:
         """Every snapshot folder of ``unit``, oldest first; the runtime copy wins a tie."""
@@ -205,6 +222,22 @@ def _read_meta(folder: Path) -> dict[str, Any]:
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise SourceError(f"{folder / SNAPSHOT_FILE}: not a snapshot in the format {FORMAT}")
     return meta
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    out = []
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(entry, dict):
+            out.append(entry)
+    return out
 
 
 def _time(text: str) -> datetime:

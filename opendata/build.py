@@ -26,6 +26,7 @@ from opendata.errors import ManifestError, SourceError, ValidationFailed
 from opendata.excel import EXCEL_MAX_ROWS, write_xlsx
 from opendata.extract import extract, replay_note
 from opendata.fastcheck import validate_arrow
+from opendata.hints import refine
 from opendata.join import apply_joins, merge_findings, supplied_fields
 from opendata.manifest import Manifest
 from opendata.metadata import datapackage
@@ -113,9 +114,11 @@ def check(manifest: Manifest, parsed: ParsedTable, engine: str | None = None) ->
     if chosen == "frictionless":
         report = validate_table(manifest.slug, prepared, schema, column_errors)
         merge_findings(report, parsed.findings, joined)
+        refine(report, manifest, parsed, schema)
         return check_doubtful(prepared, schema, report, manifest.formulas), report
     report, typed = validate_arrow(manifest.slug, prepared, schema, column_errors)
     merge_findings(report, parsed.findings, joined)
+    refine(report, manifest, parsed, schema)
     prepared = check_doubtful(replace(prepared, typed=typed), schema, report, manifest.formulas)
     return replace(prepared, typed=prepared.typed if report.valid else None), report
 

@@ -113,6 +113,7 @@ def validate(
     written = build.write_report(report, reports)
     _print_report(report)
     console.print(f"Report: {written[1]} (and .json)", highlight=False)
+    print_todo(manifest)
     raise typer.Exit(0 if report.valid else 1)
 
 
@@ -145,6 +146,9 @@ def publish(
         raise _fail(str(exc)) from None
     if slug and not (_root() / slug / "dataset.yaml").exists():
         raise _fail(f"no dataset '{slug}' (no {_root() / slug / 'dataset.yaml'}); see `opendata list`")
+    undescribed = undescribed_datasets(slugs)
+    if undescribed:
+        raise _fail("\n".join(undescribed))
     try:
         api = ensure_api()
     except PrefectUnavailable as exc:
@@ -284,7 +288,7 @@ def _print_report(report: ValidationReport) -> None:
         table.add_row(str(e.row or ""), escape(column), escape(e.value or ""), e.rule, escape(e.message))
     console.print(table)
     if len(report.errors) > 50:
-        console.print(f"… and {len(report.errors) - 50} more (see the report file)")
+        console.print(f"… and {len(report.errors) - 50} more errors (see the report file)")
 
 
 def _print_summary(outcomes: list[dict[str, Any]], target: str) -> None:
@@ -335,3 +339,11 @@ def _print_dry_run_details(outcomes: list[dict[str, Any]]) -> None:
 
 def main() -> None:
     app()
+
+
+# The steward's commands `new`, `status`, `history`, and what validate and publish ask of them.
+from opendata import cli_steward  # noqa: E402
+from opendata.cli_steward import print_todo, undescribed_datasets  # noqa: E402
+
+for _command in (cli_steward.new, cli_steward.status, cli_steward.history):
+    app.command()(_command)

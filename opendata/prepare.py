@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from opendata.hints import did_you_mean
 from opendata.manifest import Manifest
 from opendata.report import CellError
 from opendata.sources import ParsedTable
@@ -53,8 +54,8 @@ def prepare(parsed: ParsedTable, manifest: Manifest, schema: TableSchema) -> tup
             errors.append(
                 CellError(
                     "missing-column",
-                    f"the manifest maps column '{source_name}' but {parsed.origin} has no such column; "
-                    f"it has: {', '.join(header)}",
+                    f"the manifest maps column '{source_name}' but {parsed.origin} has no such column"
+                    f"{did_you_mean(source_name, header)}; it has: {', '.join(header)}",
                     column=mapping[source_name],
                     source_column=source_name,
                 )

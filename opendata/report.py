@@ -44,7 +44,8 @@ class ValidationReport:
             return f"{self.dataset}: valid, {self.row_count} rows"
         first = self.errors[0]
         where = _where(first, self.row_word)
-        more = f" (and {len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
+        others = len(self.errors) - 1
+        more = f" (and {others} more error{'s' if others > 1 else ''})" if others else ""
         return (
             f"{self.dataset}: {len(self.errors)} error(s) in {self.source}; nothing was published. "
             f"First: {where}: {first.message}{more}"

@@ -88,6 +88,11 @@ def load_schema(path: Path) -> TableSchema:
         raise ManifestError(f"{path}: Table Schema file not found") from None
     except json.JSONDecodeError as exc:
         raise ManifestError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    from opendata.hints import schema_key_problems
+
+    unknown = schema_key_problems(descriptor)
+    if unknown:
+        raise ManifestError(f"{path}: " + f"\n{path}: ".join(unknown))
     try:
         schema = Schema.from_descriptor(descriptor)
     except FrictionlessException as exc:

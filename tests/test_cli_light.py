@@ -44,7 +44,16 @@ def probe(project: Path, *args: str) -> dict[str, object]:
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["--version"], ["list"], ["validate", "strategi-uppfoljning"], ["deployments", "--check"]],
+    [
+        ["--help"],
+        ["--version"],
+        ["list"],
+        ["validate", "strategi-uppfoljning"],
+        ["deployments", "--check"],
+        ["new", "publik-wifi", "--from", str(ROOT / "tests/fixtures/steward/publik-wifi.csv")],
+        ["status"],
+        ["history", "skolor-wifi"],
+    ],
     ids=lambda a: " ".join(a),
 )
 def test_light_commands_import_neither_prefect_nor_ckan(project: Path, args: list[str]) -> None:

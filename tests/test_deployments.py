@@ -265,7 +265,9 @@ def test_triggered_run_is_run_by_a_worker_and_readable_through_the_api(prefect_s
         "bredband-published-table",
     } <= set(by_key)
     assert "bredband-failure" not in by_key
-    assert by_key["bredband-validation"]["description"] == "bredband: valid, 27 rows"
+    assert (
+        by_key["bredband-validation"]["description"] == "VALID | bredband: valid, 27 rows"
+    )  # each version marked (issue 13)
     assert '"result": "valid"' in by_key["bredband-validation-table"]["data"]
     published = by_key["bredband-published-table"]["data"]
     assert '"change": "created"' in published and "catalog/bredband/data.parquet" in published

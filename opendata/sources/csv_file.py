@@ -112,6 +112,7 @@ def parse_csv_bytes(data: bytes, origin: str, delimiter: str, quote_char: str, h
         )
     cells = csv.reader([lines[header_row - 1]], delimiter=delimiter, quotechar=quote_char)
     header = check_header([h.strip() for h in next(cells, [])], origin, header_row)
+    _check_utf8(data)  # before Arrow: its handler of a ragged line cannot decode a bad byte
     bad_rows: list[pacsv.InvalidRow] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -141,8 +142,12 @@ def parse_csv_bytes(data: bytes, origin: str, delimiter: str, quote_char: str, h
         all_lines = data.decode("utf-8", errors="replace").splitlines()
         bad_lines = [_describe_ragged(row, all_lines) for row in bad_rows]
         shown = "; ".join(bad_lines[:10]) + (f"; and {len(bad_lines) - 10} more" if len(bad_lines) > 10 else "")
+        from opendata.hints import delimiter_hint
+
+        hint = delimiter_hint(lines[header_row - 1], delimiter, all_lines[header_row:])
         raise SourceError(
-            f"{origin}: {len(bad_lines)} line(s) do not have {len(header)} cells separated by {delimiter!r}: {shown}"
+            f"{origin}: {len(bad_lines)} line(s) do not have {len(header)} cells separated by {delimiter!r}: "
+            f"{shown}{hint}"
         )
     check_cell_sizes(table, origin, header_row + 1, "line")
     return ParsedTable(drop_trailing_blank_rows(table), origin, header_row + 1, "line")
@@ -161,6 +166,13 @@ def _long_line(data: bytes, origin: str) -> str:
         start, line = end + 1, line + 1
     where = f"line {line}" if line else "a line"
     return f"{origin}: {where} is longer than {BLOCK_BYTES} bytes; {limits.CELL_BYTES.describe()}"
+
+
+def _check_utf8(data: bytes) -> None:
+    try:
+        pa.array([data], pa.binary()).cast(pa.string())
+    except pa.ArrowInvalid:
+        raise _NotUtf8("data") from None
 
 
 def _leading_lines(data: bytes, count: int) -> list[str]:

@@ -54,6 +54,12 @@ def decode(raw: RawSnapshot, encoding: str, bom: bool) -> str:
             f"{raw.origin}: line {line} is not valid {encoding} (byte {exc.object[exc.start]:#04x}); "
             "check the manifest's 'encoding' (Swedish office exports are often windows-1252)"
         ) from None
+    if not has_bom and codecs.lookup(encoding).name not in ("utf-8", "ascii"):
+        from opendata.hints import mojibake
+
+        garbled = mojibake(content, encoding, text)
+        if garbled:
+            raise SourceError(f"{raw.origin}: {garbled}")
     return text.removeprefix(BOM)
 
 
