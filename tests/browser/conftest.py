@@ -48,8 +48,11 @@ def base_url(catalog: Path) -> Iterator[str]:
     server.shutdown()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Module-scoped on purpose: Playwright's sync API keeps an event loop in this thread while
+    it is open, and Prefect, seeing it, turns ``state.result()`` into a coroutine in every flow
+    test that runs after it. Closing it with the module keeps the rest of the session sync."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run 'bash scripts/browser-deps.sh' as root (or set OPENDATA_CHROMIUM)")
     with sync_playwright() as p:
