@@ -272,4 +272,10 @@ def test_triggered_run_is_run_by_a_worker_and_readable_through_the_api(prefect_s
     published = by_key["bredband-published-table"]["data"]
     assert '"change": "created"' in published and "catalog/bredband/data.parquet" in published
     task_runs = prefect_server.post("/task_runs/filter", {"flow_runs": {"id": {"any_": [run["id"]]}}})
-    assert sorted(t["name"].rsplit("-", 1)[0] for t in task_runs) == ["convert", "extract", "publish", "validate"]
+    assert sorted(t["name"].rsplit("-", 1)[0] for t in task_runs) == [
+        "convert",
+        "extract",
+        "publish",
+        "shrink-guard",
+        "validate",
+    ]

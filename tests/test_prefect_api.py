@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,6 +67,11 @@ def test_a_recorded_server_that_is_alive_but_silent_is_not_doubled(home: Path, t
     try:
         (run / "server.pid").write_text(str(silent.pid))
         (run / "server.url").write_text(f"http://127.0.0.1:{taken_port}/api")
+        for _ in range(100):  # until the stand-in's command line is readable as a server's
+            if prefect_api.running_server_url():
+                break
+            time.sleep(0.05)
+        assert prefect_api.running_server_url() == f"http://127.0.0.1:{taken_port}/api"
         with pytest.raises(PrefectUnavailable, match=r"did not answer .* stop it with `make serve-down`"):
             prefect_api.ensure_local_server(timeout=1)
         assert (run / "server.pid").read_text() == str(silent.pid)
