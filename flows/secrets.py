@@ -22,7 +22,7 @@ def ckan_token(target: str) -> str | None:
     from prefect.blocks.system import Secret
 
     try:
-        block = cast(Secret, Secret.load(TOKEN_BLOCK))  # sync call: typed as sync-or-async
+        block = cast("Secret[Any]", Secret.load(TOKEN_BLOCK))  # sync call: typed as sync-or-async
     except ValueError:  # no such block: from_env names the variable and the block
         return None
     value: Any = block.get()

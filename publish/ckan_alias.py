@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 from opendata.errors import PublishError
 from publish import datastore
@@ -23,7 +24,7 @@ from publish.ckan_client import CkanClient
 ALIAS_MAX = 63  # PostgreSQL identifiers
 
 
-def ensure_alias(client: CkanClient, name: str, csv_id: str, package: dict, notes: list[str]) -> None:
+def ensure_alias(client: CkanClient, name: str, csv_id: str, package: dict[str, Any], notes: list[str]) -> None:
     """Point the alias ``name`` at ``csv_id``'s table, repairing an orphan that holds it."""
     if len(name) > ALIAS_MAX:
         return
@@ -73,7 +74,7 @@ def orphan_of(client: CkanClient, alias: str) -> str | None:
     return str(found[0]["alias_of"]) if found else None
 
 
-def drop_orphan(client: CkanClient, table_id: str, package: dict) -> None:
+def drop_orphan(client: CkanClient, table_id: str, package: dict[str, Any]) -> None:
     """Drop a table whose resource is gone, by lending its id to a throwaway resource."""
     name = f"{package['name'][:80]}-repair-{uuid.uuid4().hex[:8]}"
     spare = client.call(

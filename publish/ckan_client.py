@@ -48,7 +48,7 @@ RETRY_AFTER_CAP = 120.0  # longest Retry-After waited out; a longer one fails th
 RETRY_AFTER_TRIES = 3
 
 
-class _RemoteCKAN(ckanapi.RemoteCKAN):
+class _RemoteCKAN(ckanapi.RemoteCKAN):  # type: ignore[misc]
     """ckanapi's client, remembering the HTTP status of the last call (ckanapi drops it)."""
 
     last_status: int | None = None

@@ -88,7 +88,8 @@ class LocalCatalog:
         path = self.root / CATALOG_JSON
         if not path.exists():
             return {"datasets": {}}
-        return json.loads(path.read_text(encoding="utf-8"))
+        catalog: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return catalog
 
     @contextmanager
     def _locked(self, dry_run: bool = False) -> Iterator[None]:

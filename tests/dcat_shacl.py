@@ -84,5 +84,5 @@ def check(data: Graph, *, literal_format: bool, version: str = "3.0.0") -> Resul
             f"{report.value(result, SH.focusNode)} {report.value(result, SH.resultPath)}: "
             f"{report.value(result, SH.resultMessage)}"
         )
-        found.setdefault(severity, []).append(line)  # type: ignore[arg-type]
+        found.setdefault(severity, []).append(line)
     return Result(sorted(found[SH.Violation]), sorted(found[SH.Warning] + found[SH.Info]))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import shutil
 from pathlib import Path
@@ -78,7 +80,7 @@ def test_signature_round_trips_and_separates_dictionary_from_structure(bredband:
 
 
 def test_plan_and_body_for_an_unchanged_dataset_write_nothing(bredband: Build) -> None:
-    resources = [
+    resources: list[dict[str, Any]] = [
         {"id": f"r-{f.key}", "opendata_key": f.key, "hash": f"sha256:{f.sha256}", "url": "u"} for f in bredband.files
     ]
     resources[0]["datastore_active"] = True
@@ -94,7 +96,7 @@ def test_plan_and_body_for_an_unchanged_dataset_write_nothing(bredband: Build) -
     assert first.datastore == "rebuild"  # no table signature yet: rebuild it, in place
     assert changes == ["unchanged"] * 6  # the CSV is not uploaded again for that
 
-    def body_for(current: dict, plan_signature: datastore.Signature) -> dict:
+    def body_for(current: dict[str, Any], plan_signature: datastore.Signature) -> dict[str, Any]:
         by_key = {r["opendata_key"]: r for r in current["resources"]}
         return final_package(
             bredband,

@@ -55,7 +55,7 @@ def test_csv_round_trips_through_the_published_schema(slug: str, tmp_path: Path)
         schema=Schema.from_descriptor(json.loads((b.directory / "schema.json").read_text())),
     )
     assert resource.validate().valid
-    from_csv = [dict(row) for row in resource.read_rows()]
+    from_csv = [dict(row) for row in resource.read_rows()]  # type: ignore[attr-defined]
     from_parquet = pq.read_table(b.directory / "data.parquet").to_pylist()
     assert len(from_csv) == b.row_count == len(from_parquet)
     for a, p in zip(from_csv, from_parquet, strict=True):

@@ -6,6 +6,7 @@ around it, with sockets and processes that stand in for a server that is busy or
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -102,7 +103,7 @@ def test_temporary_mode_gives_prefect_the_projects_timeout(home: Path, monkeypat
     monkeypatch.setattr(prefect_api, "_configured_url", lambda: None)  # as in a fresh process
     choice = prefect_api.ensure_api()
     assert choice.how == "temporary" and choice.url is None
-    assert prefect_api.os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] == "240"
+    assert os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] == "240"
 
 
 @pytest.mark.parametrize("value", ["soon", "5m"])

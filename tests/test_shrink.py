@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pathlib import Path
 
 import pytest
@@ -11,10 +13,10 @@ from opendata.manifest import load_manifest
 from opendata.shrink import ShrinkRefused, check_rows
 from tests.helpers import write_dataset
 
-FIELDS = [{"name": "a", "type": "string"}]
+FIELDS: list[dict[str, Any]] = [{"name": "a", "type": "string"}]
 
 
-def manifest(tmp_path: Path, **extra: object):
+def manifest(tmp_path: Path, **extra: Any):
     return load_manifest(write_dataset(tmp_path, "demo", FIELDS, b"a\nx\n", **extra))
 
 

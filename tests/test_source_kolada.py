@@ -30,7 +30,8 @@ def serve_meta(httpserver: HTTPServer, ids: str = "N07900,N15814") -> None:
 
 
 def rows_of(s: KoladaSettings, raw: RawSnapshot) -> list[dict[str, str]]:
-    return SOURCE.parse(s, raw).table.to_pylist()
+    rows: list[dict[str, str]] = SOURCE.parse(s, raw).table.to_pylist()
+    return rows
 
 
 def test_values_per_kpi_year_and_gender_with_titles(httpserver: HTTPServer) -> None:

@@ -29,7 +29,7 @@ def csv_settings(**kw: object) -> CsvSettings:
     return CsvSettings.model_validate({"type": "csv", "path": "data.csv", **kw})
 
 
-def parse(content: bytes, **kw: object):  # type: ignore[no-untyped-def]
+def parse(content: bytes, **kw: object):
     return CsvSource().parse(csv_settings(**kw), RawSnapshot(content, "data.csv", "text/csv"))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from opendata.manifest import load_manifest
 from opendata.report import ValidationReport
 from tests.helpers import write_dataset
 
-FIELDS = [
+FIELDS: list[dict[str, Any]] = [
     {"name": "code", "type": "string", "constraints": {"required": True, "pattern": "[0-9]{4}"}},
     {"name": "kind", "type": "string", "constraints": {"enum": ["a", "b"]}},
     {"name": "share", "type": "number", "constraints": {"minimum": 0, "maximum": 100}},
@@ -24,7 +26,7 @@ SETTINGS = {"delimiter": ";", "decimal": ","}
 COLUMNS = {"Kod": "code", "Typ": "kind", "Andel": "share", "Antal": "count", "Dag": "day", "Namn": "name"}
 
 
-def check(tmp_path: Path, body: str, fields: list | None = None, **manifest: object) -> ValidationReport:
+def check(tmp_path: Path, body: str, fields: list[dict[str, Any]] | None = None, **manifest: Any) -> ValidationReport:
     folder = write_dataset(
         tmp_path,
         "t-data",

@@ -171,7 +171,8 @@ def _valid_date(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndar
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
     good_month = (month >= 1) & (month <= 12)
     last = DAYS[np.where(good_month, month, 0)] + ((month == 2) & leap)
-    return (year >= 1) & good_month & (day >= 1) & (day <= last)
+    valid: np.ndarray = (year >= 1) & good_month & (day >= 1) & (day <= last)
+    return valid
 
 
 def _read_slow(spec: FieldSpec, text: Column, slow: np.ndarray, column: ReadColumn) -> None:

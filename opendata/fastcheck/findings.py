@@ -11,6 +11,7 @@ error. ``_row_order`` replays exactly that, for the few rows that make it into t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +36,9 @@ class Found:
     primary_fields: list[int]  # field indices, in primaryKey order
 
 
-def report_errors(found: Found, prepared: PreparedTable, descriptors: list[dict], limit: int) -> list[CellError]:
+def report_errors(
+    found: Found, prepared: PreparedTable, descriptors: list[dict[str, Any]], limit: int
+) -> list[CellError]:
     """The report's errors, in frictionless's order, at most ``limit`` of them."""
     rows, fields, ranks = _cell_records(found)
     blank = _blank_rows(found)
@@ -95,7 +98,8 @@ def _blank_rows(found: Found) -> np.ndarray:
     """Every cell missing: frictionless reports the row as blank instead of its cells."""
     if not found.reads:
         return np.zeros(0, dtype=bool)
-    return np.logical_and.reduce([read.missing for read in found.reads])
+    blank: np.ndarray = np.logical_and.reduce([read.missing for read in found.reads])
+    return blank
 
 
 def _row_order(
@@ -141,7 +145,7 @@ def _row_order(
 
 
 def _error(
-    record: Record, row: int, found: Found, prepared: PreparedTable, descriptors: list[dict],
+    record: Record, row: int, found: Found, prepared: PreparedTable, descriptors: list[dict[str, Any]],
     unique_at: dict[int, dict[int, int]], primary_at: dict[int, int],
 ) -> CellError:  # fmt: skip
     kind, f, rule = record

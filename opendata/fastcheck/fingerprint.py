@@ -90,7 +90,8 @@ def _mix(x: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
         x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return x ^ (x >> np.uint64(31))
+        mixed: np.ndarray = x ^ (x >> np.uint64(31))
+        return mixed
 
 
 def _exactly_repeated(columns: list[pa.Array | pa.ChunkedArray]) -> np.ndarray:
@@ -109,4 +110,5 @@ def _exactly_repeated(columns: list[pa.Array | pa.ChunkedArray]) -> np.ndarray:
             code = np.unique(code * len(encoded.dictionary) + index, return_inverse=True)[1]
     if code is None or not code.size:
         return np.zeros(0, dtype=bool)
-    return np.bincount(code)[code] > 1
+    repeated: np.ndarray = np.bincount(code)[code] > 1
+    return repeated

@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 from frictionless import Schema
-from frictionless.schema import Field
+from frictionless.schema import Field  # type: ignore[attr-defined]
 
 from opendata.table_schema import ARROW_TYPES, TableSchema
 

@@ -43,6 +43,10 @@ class RenderedChart:
     note: str | None = None
 
 
+# What a chart builder returns: Vega-Lite spec, table headers, table rows, alt text, note.
+Drawn = tuple[dict[str, Any], list[str], list[list[str]], str, str | None]
+
+
 def render(
     spec: ChartSpec,
     rows: list[dict[str, Any]],
@@ -99,7 +103,9 @@ def _x_type(spec: ChartSpec, fields: dict[str, dict[str, Any]]) -> str:
     return "temporal" if fields[spec.x or ""].get("type") in ("date", "datetime") else "ordinal"
 
 
-def _line(spec: ChartSpec, rows: list[dict[str, Any]], fields: dict[str, dict[str, Any]], label: Any, lang: str):
+def _line(
+    spec: ChartSpec, rows: list[dict[str, Any]], fields: dict[str, dict[str, Any]], label: Any, lang: str
+) -> Drawn:
     x = spec.x or ""
     series = [label(y) for y in spec.y]
     values = [{"x": r[x], "series": label(y), "value": r[y]} for r in rows for y in spec.y if r.get(y) is not None]
@@ -149,7 +155,9 @@ def _line(spec: ChartSpec, rows: list[dict[str, Any]], fields: dict[str, dict[st
     return vega, headers, table, alt, None
 
 
-def _bar(spec: ChartSpec, rows: list[dict[str, Any]], fields: dict[str, dict[str, Any]], label: Any, lang: str):
+def _bar(
+    spec: ChartSpec, rows: list[dict[str, Any]], fields: dict[str, dict[str, Any]], label: Any, lang: str
+) -> Drawn:
     x, color = spec.x or "", spec.color
     counts = Counter((r[x], r[color] if color else "") for r in rows)
     xs = sorted({k[0] for k in counts})
@@ -181,7 +189,9 @@ def _bar(spec: ChartSpec, rows: list[dict[str, Any]], fields: dict[str, dict[str
     return vega, headers, table, UI[ui_lang(lang)]["chart_table"], None
 
 
-def _panels(spec: ChartSpec, rows: list[dict[str, Any]], fields: dict[str, dict[str, Any]], label: Any, lang: str):
+def _panels(
+    spec: ChartSpec, rows: list[dict[str, Any]], fields: dict[str, dict[str, Any]], label: Any, lang: str
+) -> Drawn:
     x, y, facet = spec.x or "", spec.y[0], spec.facet
     values = [{"x": r[x], "y": r[y], "f": r[facet] if facet else ""} for r in rows if r.get(y) is not None]
     inner = {
@@ -214,7 +224,9 @@ def _panels(spec: ChartSpec, rows: list[dict[str, Any]], fields: dict[str, dict[
     return vega, headers, table, UI[ui_lang(lang)]["chart_table"], None
 
 
-def _map(spec: ChartSpec, rows: list[dict[str, Any]], fields: dict[str, dict[str, Any]], label: Any, lang: str):
+def _map(
+    spec: ChartSpec, rows: list[dict[str, Any]], fields: dict[str, dict[str, Any]], label: Any, lang: str
+) -> Drawn:
     lat, lon, color, name = spec.latitude or "", spec.longitude or "", spec.color, spec.label
     points = [r for r in rows if r.get(lat) is not None and r.get(lon) is not None]
     lats, lons = [float(r[lat]) for r in points], [float(r[lon]) for r in points]

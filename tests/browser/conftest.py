@@ -66,7 +66,7 @@ def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     offline: list[str] = []
 
-    def only_local(route, request) -> None:  # type: ignore[no-untyped-def]
+    def only_local(route, request) -> None:
         if request.url.startswith(("http://127.0.0.1", "file://", "data:")):
             route.continue_()
         else:

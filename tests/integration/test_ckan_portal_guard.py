@@ -6,6 +6,8 @@ uploads or the DataStore, this fails loudly.
 
 from __future__ import annotations
 
+from typing import Any
+
 import os
 from pathlib import Path
 
@@ -16,7 +18,7 @@ import requests
 pytestmark = pytest.mark.ckan
 
 
-def _names(result: dict) -> set[str]:
+def _names(result: dict[str, Any]) -> set[str]:
     return {d["name"] for d in result["results"]}
 
 

@@ -6,6 +6,8 @@ Reads that check the result are anonymous: what a visitor sees is what counts.
 
 from __future__ import annotations
 
+from typing import Any
+
 import json
 from pathlib import Path
 
@@ -107,9 +109,9 @@ def test_publish_all_three_datasets_as_a_consumer_sees_them(
         views = ckan_anon.action.resource_view_list(id=csv["id"])  # the portal's page shows the rows
         assert "datatables_view" in {v["view_type"] for v in views}
 
-        key = {k: table["records"][0][k] for k in b.schema.primary_key}  # the primary key holds
+        pk = {k: table["records"][0][k] for k in b.schema.primary_key}  # the primary key holds
         with pytest.raises(ckanapi.ValidationError):
-            ckan_admin.action.datastore_upsert(resource_id=csv["id"], force=True, method="insert", records=[key])
+            ckan_admin.action.datastore_upsert(resource_id=csv["id"], force=True, method="insert", records=[pk])
 
 
 def test_republish_changes_nothing(project_copy, target, portal_names, ckan_admin, tmp_path):

@@ -47,7 +47,9 @@ class Poller(threading.Thread):
 
     def __init__(self, read: Any) -> None:
         super().__init__(daemon=True)
-        self.read, self.seen, self.errors = read, [], []
+        self.read = read
+        self.seen: list[Any] = []
+        self.errors: list[str] = []
         self.stop = threading.Event()
 
     def run(self) -> None:
