@@ -11,6 +11,7 @@ from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from flows.outcomes import Outcome
 from opendata.errors import OpendataError, ValidationFailed
 from opendata.report import MAX_SHOWN, ValidationReport
 from publish.base import PublishResult
@@ -113,14 +114,14 @@ def failure_hook(flow: Any, flow_run: Any, state: Any) -> None:
     except Exception:  # the result may be unavailable; the state message still says why
         data = None
     if isinstance(data, list):  # publish_all: the outcome of every dataset
-        failed = [o for o in data if isinstance(o, dict) and o.get("status") in ("invalid", "failed")]
+        failed = [o for o in data if isinstance(o, Outcome) and o.failed]
         others = "; the others went through" if len(failed) < len(data) else ""
         body = (
             f"**{len(failed)} of {len(data)} dataset(s) failed**{others}. Each failed dataset's own "
             "run (a subflow of this one) has an artifact saying why.\n\n"
             "| Dataset | Result | Why |\n|---|---|---|\n"
         )
-        body += "".join(f"| {o['slug']} | {o['status']} | {_cell(o['message'])} |\n" for o in failed)
+        body += "".join(f"| {o.slug} | {o.status} | {_cell(o.message)} |\n" for o in failed)
     else:
         body = explain(data if isinstance(data, BaseException) else None, state.message or "unknown error")
     slug = (flow_run.parameters or {}).get("slug") or flow.name

@@ -22,8 +22,9 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext, supp
 
 from prefect.concurrency.sync import concurrency
 
-from flows.settings import build_root
+from opendata.settings import build_root
 from publish.base import Target
+from publish.targets import info_of
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,9 @@ CKAN_LIMIT = "ckan-portal"
 
 
 def portal_slot(target: Target) -> AbstractContextManager[None]:
-    """One slot of ``ckan-portal`` while publishing to CKAN; no limit for other targets."""
-    if getattr(target, "name", "") != "ckan":
+    """One slot of ``ckan-portal`` for a target that declares it takes one (CKAN); none for others."""
+    info = info_of(target)
+    if info is None or not info.portal_slot:
         return nullcontext()
     return concurrency(CKAN_LIMIT, occupy=1)
 

@@ -31,7 +31,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.settings import project_root
+from opendata.settings import project_root, settings
 
 DEFAULT_START_TIMEOUT = 300.0
 DEFAULT_PORT = 4200
@@ -64,8 +64,8 @@ def ui_url(api_url: str | None) -> str:
 
 
 def prefect_home() -> Path:
-    env = os.environ.get("PREFECT_HOME")
-    return Path(env).expanduser().resolve() if env else project_root() / ".prefect"
+    env = settings().prefect_home
+    return env.expanduser().resolve() if env else project_root() / ".prefect"
 
 
 def run_dir() -> Path:
@@ -74,7 +74,7 @@ def run_dir() -> Path:
 
 
 def start_timeout() -> float:
-    raw = os.environ.get("OPENDATA_PREFECT_START_TIMEOUT", "")
+    raw = settings().prefect_start_timeout or ""
     try:
         value = float(raw) if raw else DEFAULT_START_TIMEOUT
     except ValueError:
@@ -100,7 +100,7 @@ def ensure_api() -> ApiChoice:
                 "or unset PREFECT_API_URL to use this project's own local server"
             )
         return ApiChoice(configured, "configured")
-    mode = os.environ.get("OPENDATA_PREFECT_SERVER", "keep").strip().lower() or "keep"
+    mode = settings().prefect_server.strip().lower() or "keep"
     if mode not in MODES:
         raise PrefectUnavailable(f"OPENDATA_PREFECT_SERVER must be 'keep' or 'temporary', not {mode!r}")
     timeout = start_timeout()
@@ -114,8 +114,9 @@ def ensure_api() -> ApiChoice:
 
 def _configured_url() -> str | None:
     """PREFECT_API_URL from the environment, or from Prefect's settings if it is loaded already."""
-    if os.environ.get("PREFECT_API_URL"):
-        return os.environ["PREFECT_API_URL"].rstrip("/")
+    configured = settings().prefect_api_url
+    if configured:
+        return configured.rstrip("/")
     if "prefect.context" in sys.modules:  # e.g. under prefect_test_harness: its settings decide
         from prefect.settings import PREFECT_API_URL
 
@@ -180,7 +181,7 @@ def _pid() -> int | None:
 
 
 def _start_server(run: Path) -> tuple[str, int]:
-    host = os.environ.get("PREFECT_SERVER_API_HOST", "127.0.0.1")
+    host = settings().prefect_server_host
     port = _choose_port(host)
     url = f"http://{host}:{port}/api"
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
@@ -198,7 +199,7 @@ def _start_server(run: Path) -> tuple[str, int]:
 
 def _choose_port(host: str) -> int:
     """PREFECT_SERVER_API_PORT when set (it must be free); else 4200, or any free port."""
-    wanted = os.environ.get("PREFECT_SERVER_API_PORT")
+    wanted = settings().prefect_server_port
     if wanted:
         if not wanted.isdigit() or not _port_free(host, int(wanted)):
             raise PrefectUnavailable(

@@ -18,13 +18,14 @@ from prefect.states import Completed, Failed
 
 from flows import artifacts, tasks
 from flows.limits import dataset_slot
-from flows.secrets import ckan_token
-from flows.settings import build_root, datasets_dir
+from flows.outcomes import Outcome, failed_slugs
+from flows.secrets import target_token
 from opendata.build import write_report
 from opendata.errors import ManifestError, OpendataError, ValidationFailed
 from opendata.extract import archive_for, replay_note
 from opendata.manifest import Manifest, dataset_folder, discover, load_manifest
 from opendata.scaffold import describe_missing
+from opendata.settings import build_root, datasets_dir
 from opendata.table_schema import load_schema
 from publish.base import PublishResult, Target
 from publish.targets import make_target, resolve_name
@@ -33,7 +34,7 @@ from publish.targets import make_target, resolve_name
 @flow(name="publish-dataset", flow_run_name="publish-{slug}", log_prints=False)
 def publish_dataset(
     slug: str, target: str = "auto", dry_run: bool = False, replay: bool = False, allow_shrink: bool = False
-) -> dict[str, Any]:
+) -> Outcome:
     """Extract, validate, convert and publish one dataset; invalid data stops before any target.
 
     ``replay`` reads the latest archived raw snapshot instead of the source (see docs/sources.md).
@@ -42,14 +43,14 @@ def publish_dataset(
     """
     manifest = load_manifest(dataset_folder(datasets_dir(), slug))
     _described(manifest)
-    destination = make_target(target, build_root(), ckan_token=ckan_token(target))
+    destination = make_target(target, build_root(), token=target_token(target))
     with dataset_slot(slug) if not dry_run else nullcontext():  # one writer per dataset (flows/limits.py)
         return _publish(slug, manifest, destination, dry_run=dry_run, replay=replay, allow_shrink=allow_shrink)
 
 
 def _publish(
     slug: str, manifest: Manifest, destination: Target, *, dry_run: bool, replay: bool, allow_shrink: bool
-) -> dict[str, Any]:
+) -> Outcome:
     logger = get_run_logger()
     work = Path(tempfile.mkdtemp(prefix=f"opendata-dry-run-{slug}-")) if dry_run else build_root()
     raw = tasks.extract(manifest, replay=replay, record=not dry_run)
@@ -68,7 +69,7 @@ def _publish(
     if not dry_run:
         archive_for(manifest).record_run(run_entry(result, result.target, _run_id(), raw.snapshot_id))
     logger.info("%s: %s on %s (%d rows)", slug, result.change, result.target, result.rows)
-    return {**result.to_dict(), "replayed": replayed}
+    return Outcome.published(result, replayed or "")
 
 
 @flow(name="publish-all", log_prints=False)
@@ -82,13 +83,13 @@ def publish_all(
     """Publish every dataset (or ``slugs``); the run fails, naming the failed ones, if any fail."""
     chosen = slugs or [p.name for p in discover(datasets_dir())]
     resolve_name(target)  # an unknown target fails the whole run before any dataset starts
-    outcomes: list[dict[str, Any]] = []
+    outcomes: list[Outcome] = []
     for slug in chosen:
         state = publish_dataset(
             slug, target=target, dry_run=dry_run, replay=replay, allow_shrink=allow_shrink, return_state=True
         )
         outcomes.append(outcome(slug, state))
-    failed = [o["slug"] for o in outcomes if o["status"] in ("invalid", "failed")]
+    failed = failed_slugs(outcomes)
     if failed:
         return Failed(message=f"{len(failed)} of {len(outcomes)} dataset(s) failed: {', '.join(failed)}", data=outcomes)
     return Completed(message=f"{len(outcomes)} dataset(s) published", data=outcomes)
@@ -138,27 +139,13 @@ def run_entry(
     }  # fmt: skip
 
 
-def outcome(slug: str, state: State[Any]) -> dict[str, Any]:
-    """A dataset's result as a plain dict, whatever the state: what the CLI's table shows."""
+def outcome(slug: str, state: State[Any]) -> Outcome:
+    """A dataset's outcome, whatever the state: what the CLI's table shows."""
     if state.is_completed():
         result = state.result()
-        assert isinstance(result, dict)
-        notes = ["dry run" if result["dry_run"] else "", result.get("replayed") or ""]
-        return {
-            "slug": slug,
-            "status": result["change"],
-            "rows": result["rows"],
-            "url": result["url"],
-            "message": "; ".join(n for n in notes if n),
-            "files": result.get("files", []),
-            "notes": result.get("notes", []),
-        }
-    error = state.result(raise_on_failure=False)
-    if isinstance(error, ValidationFailed):
-        return {"slug": slug, "status": "invalid", "rows": error.report.row_count, "url": "", "message": str(error)}
-    if isinstance(error, OpendataError):
-        return {"slug": slug, "status": "failed", "rows": None, "url": "", "message": str(error)}
-    return {"slug": slug, "status": "failed", "rows": None, "url": "", "message": f"{type(error).__name__}: {error}"}
+        assert isinstance(result, Outcome)
+        return result
+    return Outcome.from_error(slug, state.result(raise_on_failure=False))
 
 
 def _run_id() -> str | None:

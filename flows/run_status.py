@@ -7,10 +7,11 @@
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
+
+from opendata.settings import settings
 
 FLOW = "publish-dataset"
 FINISHED = ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"]
@@ -25,8 +26,9 @@ class PrefectRuns:
 
 def known_api_url() -> str | None:
     """PREFECT_API_URL, else this project's local server if it is running; None if neither."""
-    if os.environ.get("PREFECT_API_URL"):
-        return os.environ["PREFECT_API_URL"].rstrip("/")
+    configured = settings().prefect_api_url
+    if configured:
+        return configured.rstrip("/")
     from flows.prefect_api import running_server_url
 
     return running_server_url()

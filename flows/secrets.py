@@ -1,8 +1,8 @@
-"""Secrets for deployments: the CKAN API token from a Prefect Secret block.
+"""Secrets for deployments: a target's token from a Prefect Secret block.
 
-A deployment's worker may not have CKAN_API_TOKEN in its environment; the token then lives
-in a Secret block named ``ckan-api-token``. The lookup is here, in flows/, so that publish/
-never needs Prefect. The environment variable wins when both exist.
+A deployment's worker may not have the token's variable (CKAN_API_TOKEN) in its environment;
+the token then lives in the Secret block the target declares (``ckan-api-token``). The lookup
+is here, in flows/, so that publish/ never needs Prefect. The variable wins when both exist.
 """
 
 from __future__ import annotations
@@ -10,20 +10,19 @@ from __future__ import annotations
 import os
 from typing import Any, cast
 
-from publish.targets import resolve_name
-
-TOKEN_BLOCK = "ckan-api-token"
+from publish.targets import target_info
 
 
-def ckan_token(target: str) -> str | None:
-    """The token from the Secret block, when the target is CKAN and the environment has none."""
-    if resolve_name(target) != "ckan" or os.environ.get("CKAN_API_TOKEN"):
+def target_token(target: str) -> str | None:
+    """The token from the target's Secret block, when it needs one and the environment has none."""
+    secret = target_info(target).secret
+    if secret is None or os.environ.get(secret.env):
         return None
     from prefect.blocks.system import Secret
 
     try:
-        block = cast("Secret[Any]", Secret.load(TOKEN_BLOCK))  # sync call: typed as sync-or-async
-    except ValueError:  # no such block: from_env names the variable and the block
+        block = cast("Secret[Any]", Secret.load(secret.block))  # sync call: typed as sync-or-async
+    except ValueError:  # no such block: the target's builder names the variable and the block
         return None
     value: Any = block.get()
     return str(value) if value else None

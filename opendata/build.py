@@ -8,7 +8,6 @@ datapackage.json and the validation report, each with its SHA-256.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +31,7 @@ from opendata.manifest import Manifest
 from opendata.metadata import datapackage
 from opendata.prepare import PreparedTable, prepare
 from opendata.report import ValidationReport
+from opendata.settings import settings
 from opendata.sources import ParsedTable, RawSnapshot, source_for
 from opendata.table_schema import TableSchema, load_schema
 from opendata.validate import table_csv_bytes, validate_table
@@ -104,7 +104,7 @@ def check(manifest: Manifest, parsed: ParsedTable, engine: str | None = None) ->
     "arrow" checks the Arrow columns and keeps the typed table for ``convert``;
     "frictionless" is the reference implementation (slower, same findings).
     """
-    chosen = engine or os.environ.get("OPENDATA_VALIDATOR") or "arrow"
+    chosen = engine or settings().validator
     if chosen not in ENGINES:
         raise ManifestError(f"unknown validator '{chosen}'; use one of {', '.join(ENGINES)}")
     schema = load_schema(manifest.schema_path)

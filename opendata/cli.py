@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -20,6 +20,7 @@ from opendata import __version__
 from opendata.errors import OpendataError
 
 if TYPE_CHECKING:
+    from flows.outcomes import Outcome
     from opendata.manifest import Manifest
     from opendata.report import ValidationReport
 
@@ -34,7 +35,7 @@ STATUS_STYLE = {"created": "green", "updated": "green", "unchanged": "dim", "inv
 
 
 def _root() -> Path:
-    from flows.settings import datasets_dir
+    from opendata.settings import datasets_dir
 
     return datasets_dir()
 
@@ -94,9 +95,9 @@ def validate(
     """Validate a dataset against its Table Schema. Exit 0 when valid, 1 when not."""
     if source is not None and replay:
         raise _fail("give --source or --replay, not both")
-    from flows.settings import build_root
     from opendata import build
     from opendata.manifest import dataset_folder, load_manifest
+    from opendata.settings import build_root
 
     try:
         reports = build_root() / "reports" / slug  # refused before anything is read if misplaced
@@ -135,6 +136,7 @@ def publish(
     if bool(slug) == all_:
         raise _fail("give a dataset slug or --all (not both)")
     _quiet_prefect(verbose)
+    from flows.outcomes import failed_slugs
     from flows.prefect_api import PrefectUnavailable, ensure_api
     from opendata.manifest import dataset_folder, discover
     from publish.targets import resolve_name
@@ -164,7 +166,7 @@ def publish(
     _print_summary(outcomes, resolved)
     if dry_run:
         _print_dry_run_details(outcomes)
-    failed = [o["slug"] for o in outcomes if o["status"] in ("invalid", "failed")]
+    failed = failed_slugs(outcomes)
     if failed:
         raise _fail(f"{len(failed)} dataset(s) failed: {', '.join(failed)}", 1)
 
@@ -179,7 +181,7 @@ def _quiet_prefect(verbose: bool) -> None:
 
 def _run_flows(
     slugs: list[str], target: str, *, dry_run: bool, replay: bool, allow_shrink: bool, verbose: bool
-) -> list[dict[str, Any]]:
+) -> list[Outcome]:
     """Run ``publish_all`` with a progress bar per dataset; Prefect's own failures become a sentence."""
     from rich.progress import BarColumn, Progress, TextColumn
 
@@ -217,7 +219,7 @@ def _run_flows(
         if not isinstance(result, list):  # the flow itself failed before any dataset ran
             raise _fail(f"the run failed: {result}", 1)
         for o in result:
-            progress.update(bars[o["slug"]], completed=len(STEPS), step=o["status"])
+            progress.update(bars[o.slug], completed=len(STEPS), step=o.status)
     return result
 
 
@@ -238,7 +240,7 @@ def deployments(
 ) -> None:
     """Prefect deployments (prefect.yaml) from the manifests' schedules: print, --check or --write."""
     from flows import deployments as generator
-    from flows.settings import project_root
+    from opendata.settings import project_root
 
     if check and write:
         raise _fail("give --check or --write (not both)")
@@ -291,17 +293,17 @@ def _print_report(report: ValidationReport) -> None:
         console.print(f"… and {len(report.errors) - 50} more errors (see the report file)")
 
 
-def _print_summary(outcomes: list[dict[str, Any]], target: str) -> None:
+def _print_summary(outcomes: list[Outcome], target: str) -> None:
     """A table that fits 80 columns (long cells wrap, never cut), then where to look."""
     table = Table("dataset", "result", "rows", "where / why", title=f"Published to {target}")
     table.columns[3].overflow = "fold"
     for o in outcomes:
-        style = STATUS_STYLE.get(o["status"], "")
+        style = STATUS_STYLE.get(o.status, "")
         table.add_row(
-            o["slug"],
-            f"[{style}]{o['status']}[/{style}]",
-            "" if o["rows"] is None else str(o["rows"]),
-            escape(o["message"] or _short(o["url"])),
+            o.slug,
+            f"[{style}]{o.status}[/{style}]",
+            "" if o.rows is None else str(o.rows),
+            escape(o.message or _short(o.url)),
         )
     console.print(table)
     console.print(f"Open: {_home(target)}", highlight=False, soft_wrap=True)
@@ -320,21 +322,21 @@ def _short(url: str) -> str:
 
 def _home(target: str) -> str:
     """The page a person opens after a run: the catalog's index.html, or the portal's dataset list."""
-    if target == "ckan":
-        return os.environ.get("CKAN_URL", "").rstrip("/") + "/dataset"
-    from flows.settings import build_root
+    from opendata.settings import settings
+    from publish.targets import target_info
 
-    return _short((build_root() / "catalog" / "index.html").as_uri())
+    home = target_info(target).home
+    return _short(home(settings())) if home else ""
 
 
-def _print_dry_run_details(outcomes: list[dict[str, Any]]) -> None:
+def _print_dry_run_details(outcomes: list[Outcome]) -> None:
     """Per file: what a real run would do (and the target's notes), nothing written."""
     verb = {"created": "would be created", "updated": "would be uploaded", "unchanged": "unchanged"}
     for o in outcomes:
-        for f in o.get("files") or []:
-            console.print(f"  {o['slug']}: {f['key']} {verb.get(f['change'], f['change'])}", highlight=False)
-        for note in o.get("notes") or []:
-            console.print(f"  {o['slug']}: {escape(note)}", highlight=False)
+        for f in o.files:
+            console.print(f"  {o.slug}: {f.key} {verb.get(f.change, f.change)}", highlight=False)
+        for note in o.notes:
+            console.print(f"  {o.slug}: {escape(note)}", highlight=False)
 
 
 def main() -> None:

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 def print_todo(manifest: Manifest) -> None:
     """Texts `opendata new` left to write (publish refuses until they are), and prefect.yaml kept in step."""
     from flows import deployments as generator
-    from flows.settings import project_root
     from opendata.scaffold import missing_texts
+    from opendata.settings import project_root
     from opendata.table_schema import load_schema
 
     missing = missing_texts(manifest, load_schema(manifest.schema_path).descriptor)
@@ -66,8 +66,8 @@ def new(
     sheet: Annotated[str | None, typer.Option(help="the workbook's sheet (when it has several)")] = None,
 ) -> None:
     """Scaffold a dataset from a file: manifest, Table Schema and column mapping, dialect declared."""
-    from flows.settings import project_root
     from opendata.scaffold import scaffold
+    from opendata.settings import project_root
 
     try:
         made = scaffold(project_root(), slug, from_, sheet)

@@ -17,7 +17,6 @@ sentence the CLI summary and the flow log print.
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING
 from opendata.archive import Archive
 from opendata.errors import TransientSourceError
 from opendata.paths import ensure_outside_datasets
+from opendata.settings import settings
 from opendata.sources import RawSnapshot, source_for
 from opendata.sources.base import SourceSettingsBase
 
@@ -36,8 +36,8 @@ ARCHIVE_ENV = "OPENDATA_ARCHIVE"
 
 def archive_root(project_root: Path) -> Path:
     """Where runs archive raw snapshots: $OPENDATA_ARCHIVE, else ``<project>/archive``."""
-    env = os.environ.get(ARCHIVE_ENV)
-    root = Path(env).resolve() if env else project_root / "archive"
+    env = settings().archive
+    root = env.resolve() if env else project_root / "archive"
     return ensure_outside_datasets(root, project_root / "datasets", "archive", ARCHIVE_ENV)
 
 

@@ -8,28 +8,33 @@ above the bundled datasets and the 1M-row benchmark; each is an environment vari
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-MIB = 1024 * 1024
+from opendata.settings import Settings, env_name, settings
 
 
 @dataclass(frozen=True)
 class Limit:
-    env: str
-    default: int
+    field: str  # of opendata.settings.Settings
     what: str
 
     @property
+    def env(self) -> str:
+        return env_name(self.field)
+
+    @property
+    def default(self) -> int:
+        return int(Settings.model_fields[self.field].default)
+
+    @property
     def value(self) -> int:
-        raw = os.environ.get(self.env, "").strip()
-        return int(raw) if raw.isdigit() else self.default
+        return int(getattr(settings(), self.field))
 
     def describe(self) -> str:
         return f"{self.what} may be at most {self.value:,} ({self.env})".replace(",", " ")
 
 
-SOURCE_BYTES = Limit("OPENDATA_MAX_SOURCE_BYTES", 1024 * MIB, "a source file's size in bytes")
-XLSX_UNCOMPRESSED_BYTES = Limit("OPENDATA_MAX_XLSX_BYTES", 512 * MIB, "a workbook's unpacked size in bytes")
-CELLS = Limit("OPENDATA_MAX_CELLS", 50_000_000, "the number of cells read from a sheet")
-CELL_BYTES = Limit("OPENDATA_MAX_CELL_BYTES", 1 * MIB, "one cell's size in bytes")
+SOURCE_BYTES = Limit("max_source_bytes", "a source file's size in bytes")
+XLSX_UNCOMPRESSED_BYTES = Limit("max_xlsx_bytes", "a workbook's unpacked size in bytes")
+CELLS = Limit("max_cells", "the number of cells read from a sheet")
+CELL_BYTES = Limit("max_cell_bytes", "one cell's size in bytes")

@@ -22,7 +22,9 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,98}[a-z0-9]$")
 
 def allowed_roots() -> list[Path]:
     """The extra source roots from OPENDATA_ALLOWED_ROOTS (``os.pathsep``-separated)."""
-    value = os.environ.get(ALLOWED_ROOTS_ENV, "")
+    from opendata.settings import settings  # settings imports this module
+
+    value = settings().allowed_roots
     return [Path(p).expanduser().resolve() for p in value.split(os.pathsep) if p.strip()]
 
 

@@ -22,16 +22,16 @@ says what a reader can see between steps 2 and 4, and for how long.
 from __future__ import annotations
 
 import contextlib
-import os
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from opendata.build import Build
 from opendata.dcat.records import require_dcat_fields
 from opendata.errors import PublishError
+from opendata.settings import Settings
 from publish import datastore
 from publish.base import Change, FileOutcome, PublishResult
 from publish.ckan_alias import ensure_alias, needs_repair
@@ -48,8 +48,8 @@ from publish.ckan_metadata import (
 from publish.ckan_package import differs, final_package
 from publish.ckan_plan import Plan, keyed, make_plan
 from publish.ckan_translations import write_translations
+from publish.targets import CKAN_TOKEN
 
-TOKEN_BLOCK = "ckan-api-token"
 LEGACY_STAGING = "--staging"  # the private twin of the old stage-and-swap design
 Package = dict[str, Any]
 
@@ -73,25 +73,20 @@ class CkanTarget:
             self.leases.wait = lease_wait
 
     @classmethod
-    def from_env(cls, token: str | None = None, environ: Mapping[str, str] | None = None) -> CkanTarget:
-        """From CKAN_URL, CKAN_API_TOKEN (else ``token``, e.g. from a Prefect Secret) and
-        CKAN_DATASET_PREFIX (prepended to every dataset name; tests use it)."""
-        env = os.environ if environ is None else environ
-        url = env.get("CKAN_URL", "").strip()
-        secret = env.get("CKAN_API_TOKEN", "").strip() or (token or "").strip()
+    def from_settings(cls, current: Settings, token: str | None = None) -> CkanTarget:
+        """From CKAN_URL, CKAN_API_TOKEN (else ``token``, e.g. from a Prefect Secret),
+        CKAN_DATASET_PREFIX (prepended to every dataset name; tests use it) and CKAN_LEASE_WAIT."""
+        url = (current.ckan_url or "").strip()
+        secret = (current.ckan_api_token or "").strip() or (token or "").strip()
         if not url:
             raise PublishError("CKAN_URL is not set: set it to the portal's address")
         if not secret:
             raise PublishError(
-                "CKAN_API_TOKEN is not set: create an API token for the publishing user on the "
-                "portal and set CKAN_API_TOKEN (deployments: a Prefect Secret block "
-                f"'{TOKEN_BLOCK}')"
+                f"{CKAN_TOKEN.env} is not set: create an API token for the publishing user on the "
+                f"portal and set {CKAN_TOKEN.env} (deployments: a Prefect Secret block '{CKAN_TOKEN.block}')"
             )
-        wait = env.get("CKAN_LEASE_WAIT", "").strip()
         return cls(
-            CkanClient(url, secret),
-            prefix=env.get("CKAN_DATASET_PREFIX", "").strip(),
-            lease_wait=float(wait) if wait else None,
+            CkanClient(url, secret), prefix=current.ckan_dataset_prefix.strip(), lease_wait=current.ckan_lease_wait
         )
 
     def __repr__(self) -> str:

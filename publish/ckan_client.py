@@ -24,7 +24,6 @@ not chained, because their arguments may echo a request).
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
@@ -36,6 +35,7 @@ import requests
 
 from opendata import __version__
 from opendata.errors import PublishError, TransientPublishError
+from opendata.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class CkanClient:
     ) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
-        self.deadline = deadline if deadline is not None else _env_seconds(DEADLINE_ENV, DEADLINE)
+        self.deadline = deadline if deadline is not None else settings().ckan_deadline
         self._sleep, self._clock = sleep, clock
         self._started: float | None = None
         self._read_timeout = float(timeout[1])
@@ -256,14 +256,6 @@ class CkanClient:
     def _scrub(self, value: object) -> str:
         text = str(value)
         return text.replace(self._secret, "***") if self._secret else text
-
-
-def _env_seconds(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name, "") or default)
-    except ValueError:
-        return default
-    return value if value > 0 else default
 
 
 class PortalConflict(PublishError):

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from opendata.build import Build
+from opendata.settings import settings
 from publish.base import Change, FileOutcome, PublishResult
 from publish.local_dcat import base_url, dcat_record, write_dcat
 from publish.site import write_site
@@ -185,7 +186,7 @@ def write_pages(catalog: dict[str, Any], folder: Path, *, url_root: Path, cache:
     then the site (its index links catalog.rdf). URLs name ``url_root``, the stable path
     readers use, never the version folder; ``cache`` keeps drawn charts across versions."""
     write_dcat(folder, catalog, _write_text, url_root=url_root)
-    write_site(folder, catalog, portal_url=os.environ.get("OPENDATA_PORTAL_URL"), cache=cache)
+    write_site(folder, catalog, portal_url=settings().portal_url, cache=cache)
 
 
 def _write_text(path: Path, text: str) -> None:

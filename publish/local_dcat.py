@@ -15,6 +15,7 @@ from typing import Any
 
 from opendata.build import Build
 from opendata.dcat import CatalogInfo, DatasetRecord, catalog_graph, record_from_build, serialize
+from opendata.settings import settings
 
 BASE_URL_ENV = "OPENDATA_CATALOG_BASE_URL"
 RDF_FILE, TTL_FILE = "catalog.rdf", "catalog.ttl"
@@ -23,7 +24,7 @@ RDF_FILE, TTL_FILE = "catalog.rdf", "catalog.ttl"
 def base_url(root: Path) -> str:
     # abspath, not resolve(): build/catalog is a link to a version folder, and the URLs must
     # name the link readers use, never the version behind it.
-    url = os.environ.get(BASE_URL_ENV, "").strip() or Path(os.path.abspath(root)).as_uri()
+    url = (settings().catalog_base_url or "").strip() or Path(os.path.abspath(root)).as_uri()
     return url if url.endswith("/") else url + "/"
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from flows.outcomes import Outcome
+
 BASE_MANIFEST: dict[str, Any] = {
     "title": {"sv": "Testdata", "en": "Test data"},
     "description": {"sv": "Data för tester.", "en": "Data for tests."},
@@ -72,3 +74,10 @@ def cpu_burner(seconds: float) -> Iterator[None]:
         for burner in burners:
             burner.kill()
             burner.wait()
+
+
+def outcomes_of(state: Any) -> list[Outcome]:
+    """The per-dataset outcomes ``publish_all`` returned, completed or failed."""
+    data = state.result(raise_on_failure=False)
+    assert isinstance(data, list) and all(isinstance(o, Outcome) for o in data), data
+    return data

@@ -18,6 +18,7 @@ from opendata.errors import SourceError, TransientSourceError
 from opendata.extract import extract, replay_note
 from opendata.manifest import load_manifest
 from opendata.sources import RawPart, RawSnapshot
+from tests.helpers import outcomes_of
 from tests.source_fakes import closed_port_url, kolada_item, kolada_page, kpi_meta, school_detail, school_list
 
 KPIS = "N07900,N07918,N15814,N15504,U07431"
@@ -147,18 +148,18 @@ def test_replay_publishes_the_same_bytes_as_the_run_that_archived(project: Path,
     serve_live_sources(project, httpserver)
     live = publish_all(return_state=True)
     assert live.is_completed(), live.message
-    assert {o["slug"]: o["status"] for o in live.result()} == dict.fromkeys(
+    assert {o.slug: o.status for o in outcomes_of(live)} == dict.fromkeys(
         ["bredband", "nyckeltal", "skolor-wifi", "strategi-uppfoljning"], "created"
     )
-    assert not any(o["message"] for o in live.result())  # nothing was replayed
+    assert not any(o.message for o in outcomes_of(live))  # nothing was replayed
     archived, catalog = outputs(project), (project / "build/catalog/catalog.json").read_bytes()
     requests = len(httpserver.log)
     httpserver.clear()  # the services are gone: a replay must not need them
 
     replayed = publish_all(replay=True, return_state=True)
     assert replayed.is_completed(), replayed.message
-    for o in replayed.result():
-        assert o["status"] == "unchanged" and o["message"].startswith("replayed from archive"), o
+    for o in outcomes_of(replayed):
+        assert o.status == "unchanged" and o.message.startswith("replayed from archive"), o
     assert outputs(project) == archived  # data.csv, data.parquet, schema, report, datapackage: same bytes
     assert (project / "build/catalog/catalog.json").read_bytes() == catalog
     assert len(httpserver.log) == 0 and requests > 0

@@ -10,6 +10,7 @@ from prefect.client.orchestration import get_client
 
 from flows.publish_dataset import publish_all, publish_dataset
 from opendata.errors import ValidationFailed
+from tests.helpers import outcomes_of
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -26,8 +27,8 @@ def break_skolor_wifi(project: Path) -> None:
 def test_publish_all_publishes_every_dataset(project: Path) -> None:
     state = publish_all(return_state=True)
     assert state.is_completed(), state.message
-    outcomes = state.result()
-    assert {o["slug"]: o["status"] for o in outcomes} == dict.fromkeys(bundled(project), "created")
+    outcomes = outcomes_of(state)
+    assert {o.slug: o.status for o in outcomes} == dict.fromkeys(bundled(project), "created")
     catalog = json.loads((project / "build/catalog/catalog.json").read_text(encoding="utf-8"))
     assert sorted(catalog["datasets"]) == bundled(project)
 
@@ -37,10 +38,10 @@ def test_one_bad_dataset_fails_alone_and_nothing_is_written_for_it(project: Path
     state = publish_all(return_state=True)
     assert state.is_failed()
     assert f"1 of {len(bundled(project))} dataset(s) failed: skolor-wifi" in (state.message or "")
-    outcomes = {o["slug"]: o for o in state.result(raise_on_failure=False)}
-    assert outcomes["skolor-wifi"]["status"] == "invalid"
-    assert "line 2, column 'Wifi-status'" in outcomes["skolor-wifi"]["message"]
-    assert {o["status"] for slug, o in outcomes.items() if slug != "skolor-wifi"} == {"created"}
+    outcomes = {o.slug: o for o in outcomes_of(state)}
+    assert outcomes["skolor-wifi"].status == "invalid"
+    assert "line 2, column 'Wifi-status'" in outcomes["skolor-wifi"].message
+    assert {o.status for slug, o in outcomes.items() if slug != "skolor-wifi"} == {"created"}
     catalog = json.loads((project / "build/catalog/catalog.json").read_text(encoding="utf-8"))
     assert "skolor-wifi" not in catalog["datasets"]
     assert not (project / "build/catalog/skolor-wifi").exists()
@@ -60,7 +61,7 @@ def test_invalid_run_leaves_the_last_good_version(project: Path) -> None:
 
 def test_flow_run_leaves_a_validation_artifact(project: Path) -> None:
     result = publish_dataset("strategi-uppfoljning")
-    assert result["change"] == "created" and result["rows"] == 37
+    assert result.status == "created" and result.rows == 37
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts()
     by_key = {a.key: a for a in sorted(artifacts, key=lambda a: str(a.created))}  # the latest of each key

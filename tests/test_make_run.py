@@ -107,7 +107,7 @@ def test_flow_harness_starts_on_a_busy_machine(project: Path) -> None:
         "from flows.prefect_api import start_timeout\n"
         "from flows.publish_dataset import publish_dataset\n"
         "with prefect_test_harness(server_startup_timeout=int(start_timeout())):\n"
-        "    print('outcome:', publish_dataset('strategi-uppfoljning', target='local')['change'])\n"
+        "    print('outcome:', publish_dataset('strategi-uppfoljning', target='local').status)\n"
     )
     env = clean_env(project, PREFECT_SERVER_ANALYTICS_ENABLED="false")
     with cpu_burner(seconds=600):

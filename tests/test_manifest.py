@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -14,18 +15,18 @@ from tests.helpers import BASE_MANIFEST
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def write(tmp_path: Path, data: dict, slug: str = "test-data") -> Path:
+def write(tmp_path: Path, data: dict[str, Any], slug: str = "test-data") -> Path:
     folder = tmp_path / "datasets" / slug
     folder.mkdir(parents=True)
     (folder / "dataset.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return folder
 
 
-def manifest(**changes: object) -> dict:
+def manifest(**changes: object) -> dict[str, Any]:
     return {**BASE_MANIFEST, "source": {"type": "csv", "path": "source/data.csv"}, **changes}
 
 
-def error_of(tmp_path: Path, data: dict) -> str:
+def error_of(tmp_path: Path, data: dict[str, Any]) -> str:
     with pytest.raises(ManifestError) as info:
         load_manifest(write(tmp_path, data))
     return str(info.value)
@@ -78,7 +79,7 @@ def test_unknown_nested_key_lists_the_allowed_keys(tmp_path: Path) -> None:
         ({"columns": {"A": "a", "B": "a"}}, "maps two source columns to the same field"),
     ],
 )
-def test_wrong_values_say_what_is_allowed(tmp_path: Path, change: dict, expected: str) -> None:
+def test_wrong_values_say_what_is_allowed(tmp_path: Path, change: dict[str, Any], expected: str) -> None:
     assert expected in error_of(tmp_path, manifest(**change))
 
 

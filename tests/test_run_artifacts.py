@@ -105,7 +105,7 @@ def ckan_limit() -> Any:
 
 @pytest.mark.usefixtures("ckan_limit")
 def test_publishing_to_ckan_holds_a_portal_slot_and_local_does_not() -> None:
-    built = SimpleNamespace(manifest=SimpleNamespace(slug="x"))
+    built: Any = SimpleNamespace(manifest=SimpleNamespace(slug="x"))  # all publish reads of a build
     ckan, local = FakeTarget("ckan"), FakeTarget("local")
     assert tasks.publish(ckan, built, None, False).change == "created"
     tasks.publish(local, built, None, False)
@@ -121,5 +121,6 @@ def test_without_the_limit_publishing_to_ckan_is_not_blocked() -> None:
         def publish(self, build: Any, *, run_id: str | None = None, dry_run: bool = False) -> PublishResult:
             return PublishResult(build.manifest.slug, self.name, "unchanged", "", 1)
 
-    result = tasks.publish(NoLimitTarget("ckan"), SimpleNamespace(manifest=SimpleNamespace(slug="x")), None, False)
+    built: Any = SimpleNamespace(manifest=SimpleNamespace(slug="x"))
+    result = tasks.publish(NoLimitTarget("ckan"), built, None, False)
     assert result.change == "unchanged"

@@ -169,9 +169,7 @@ def test_an_unchanged_chart_is_read_from_the_cache_not_drawn_again(
         return str(real(spec))
 
     monkeypatch.setattr(vl_convert, "vegalite_to_svg", counting)
-    spec = ChartSpec.model_validate(
-        {"kind": "line", "title": {"sv": "Antal", "en": "Count"}, "x": "year", "y": ["n"]}
-    )
+    spec = ChartSpec.model_validate({"kind": "line", "title": {"sv": "Antal", "en": "Count"}, "x": "year", "y": ["n"]})
     fields = {"year": {"name": "year", "type": "integer"}, "n": {"name": "n", "type": "integer"}}
     rows = [{"year": 2020, "n": 3}, {"year": 2021, "n": 5}]
     first = charts.render(spec, rows, fields, "sv", cache=tmp_path)

@@ -6,10 +6,9 @@ uploads or the DataStore, this fails loudly.
 
 from __future__ import annotations
 
-from typing import Any
-
 import os
 from pathlib import Path
+from typing import Any
 
 import ckanapi
 import pytest

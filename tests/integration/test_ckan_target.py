@@ -6,8 +6,6 @@ Reads that check the result are anonymous: what a visitor sees is what counts.
 
 from __future__ import annotations
 
-from typing import Any
-
 import json
 from pathlib import Path
 

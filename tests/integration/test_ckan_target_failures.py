@@ -16,6 +16,7 @@ import ckanapi
 import pytest
 
 from opendata.errors import PublishError, TransientPublishError
+from opendata.settings import Settings
 from publish.ckan import CkanTarget
 from publish.ckan_client import CkanClient
 from publish.ckan_metadata import KEY_ORDER
@@ -163,10 +164,12 @@ def test_wrong_token_is_one_clear_error_that_never_shows_the_token(
 
 def test_missing_configuration_names_the_variable(ckan_env):
     with pytest.raises(PublishError, match="CKAN_API_TOKEN is not set"):
-        CkanTarget.from_env(environ={"CKAN_URL": ckan_env.url})
+        CkanTarget.from_settings(Settings.of({"CKAN_URL": ckan_env.url}))
     with pytest.raises(PublishError, match="CKAN_URL is not set"):
-        CkanTarget.from_env(environ={"CKAN_API_TOKEN": "x"})
-    target = CkanTarget.from_env(environ={"CKAN_URL": ckan_env.url, "CKAN_DATASET_PREFIX": "p-"}, token="from-block")
+        CkanTarget.from_settings(Settings.of({"CKAN_API_TOKEN": "x"}))
+    target = CkanTarget.from_settings(
+        Settings.of({"CKAN_URL": ckan_env.url, "CKAN_DATASET_PREFIX": "p-"}), token="from-block"
+    )
     assert target.prefix == "p-" and "from-block" not in repr(target)
 
 

@@ -14,9 +14,9 @@ from prefect.blocks.system import Secret
 from typer.testing import CliRunner
 
 from flows.publish_dataset import publish_dataset
-from flows.secrets import TOKEN_BLOCK
 from opendata.cli import app
 from opendata.errors import ValidationFailed
+from publish.targets import CKAN_TOKEN
 from tests.integration.ckan_consumer import by_key, view
 
 
@@ -26,16 +26,16 @@ def ckan_via_secret(prefect_harness, project, ckan_env, unique_name, monkeypatch
     monkeypatch.setenv("CKAN_URL", ckan_env.url)
     monkeypatch.setenv("CKAN_DATASET_PREFIX", f"{unique_name}-")
     monkeypatch.delenv("CKAN_API_TOKEN", raising=False)
-    Secret(value=ckan_env.api_token).save(TOKEN_BLOCK, overwrite=True)
+    Secret(value=ckan_env.api_token).save(CKAN_TOKEN.block, overwrite=True)
     yield ckan_env.url
-    Secret.delete(TOKEN_BLOCK)
+    Secret.delete(CKAN_TOKEN.block)
 
 
 def test_flow_publishes_and_invalid_data_leaves_the_portal_as_it_was(ckan_via_secret, project, portal_names, ckan_anon):
     name = portal_names("skolor-wifi")
     result = publish_dataset("skolor-wifi", target="ckan")
-    assert (result["change"], result["target"], result["rows"]) == ("created", "ckan", 10)
-    assert result["url"] == f"{ckan_via_secret}/dataset/{name}"
+    assert (result.status, result.target, result.rows) == ("created", "ckan", 10)
+    assert result.url == f"{ckan_via_secret}/dataset/{name}"
     before = view(ckan_anon, name)
     assert by_key(before["package"])["data-csv"]["datastore_active"]
     extras = {e["key"]: e["value"] for e in before["package"]["extras"]}
