@@ -103,3 +103,21 @@ def closed_port_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+def record_retry_waits(monkeypatch: Any) -> list[float]:
+    """Every wait urllib3 makes between attempts, recorded instead of slept.
+
+    The tests then assert the wait asked for (Retry-After honoured, or capped) without
+    reading the clock: no test depends on how fast the machine is.
+    """
+    from urllib3.util.retry import Retry
+
+    waits: list[float] = []
+
+    def sleep(self: Retry, response: Any = None) -> None:
+        after = self.get_retry_after(response) if response is not None and self.respect_retry_after_header else None
+        waits.append(after if after else self.get_backoff_time())
+
+    monkeypatch.setattr(Retry, "sleep", sleep)
+    return waits

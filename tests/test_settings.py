@@ -64,7 +64,7 @@ def test_a_bad_value_is_one_sentence_naming_the_variable(monkeypatch: pytest.Mon
         settings()
     monkeypatch.setenv("OPENDATA_CKAN_DEADLINE", "60")
     monkeypatch.setenv("OPENDATA_VALIDATOR", "pandas")
-    with pytest.raises(SettingsError, match="OPENDATA_VALIDATOR='pandas'.*'arrow' or 'frictionless'"):
+    with pytest.raises(SettingsError, match=r"OPENDATA_VALIDATOR='pandas'.*'arrow' or 'frictionless'"):
         settings()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from opendata.archive import Archive
 from opendata.errors import ManifestError, SourceError, TransientSourceError
 from opendata.sources import RawSnapshot
 from opendata.sources.kolada import KoladaSettings, KoladaSource
-from tests.source_fakes import FAST, kolada_item, kolada_page, kpi_meta, silent_server
+from tests.source_fakes import FAST, kolada_item, kolada_page, kpi_meta, record_retry_waits, silent_server
 
 SOURCE = KoladaSource()
 DATA = "/v3/data/kpi/N07900,N15814/municipality/2284/year/2022,2023"
@@ -110,14 +109,14 @@ def test_500_then_success(httpserver: HTTPServer) -> None:
     assert len(rows_of(s, SOURCE.fetch(s, Path(".")))) == 1
 
 
-def test_429_with_retry_after(httpserver: HTTPServer) -> None:
+def test_429_with_retry_after(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    waits = record_retry_waits(monkeypatch)
     serve_meta(httpserver)
     httpserver.expect_oneshot_request(DATA).respond_with_data("", status=429, headers={"Retry-After": "1"})
     httpserver.expect_oneshot_request(DATA).respond_with_json(kolada_page([kolada_item("N07900", 2023)]))
-    started = time.monotonic()
     s = settings(httpserver.url_for("/v3"))
     assert len(rows_of(s, SOURCE.fetch(s, Path(".")))) == 1
-    assert time.monotonic() - started >= 0.9
+    assert waits == [1]
 
 
 def test_malformed_json(httpserver: HTTPServer) -> None:
