@@ -31,17 +31,16 @@ install: $(VENV)/.synced ## create .venv from the lock file
 run: install ## publish every bundled dataset (local catalog, or CKAN when CKAN_URL is set)
 	$(VENV)/bin/opendata publish --all
 
-test: install ## lint, then the whole suite (starts the CKAN test portal when it is not running)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy opendata publish flows
+test: lint ## lint, then the whole suite with coverage (starts the CKAN test portal when it is not running)
 	bash scripts/ckan-up.sh
 	bash scripts/browser-deps.sh
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --cov --cov-report=term:skip-covered
 
-lint: install ## ruff + mypy
+lint: install ## the guardrails: ruff (with complexity limits), ruff format, mypy strict, the lock in step
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy opendata publish flows
+	$(VENV)/bin/mypy opendata publish flows tests
+	$(UV) lock --check
 
 ckan-up: ## start the local CKAN 2.12 test portal (writes .ckan/env)
 	bash scripts/ckan-up.sh

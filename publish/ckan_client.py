@@ -238,7 +238,7 @@ class CkanClient:
             return PublishError(f"{text}: {self._scrub(str(exc))[:300]}")
         if isinstance(exc, requests.Timeout):
             return TransientPublishError(
-                f"{where} did not answer {action} within {self._read_timeout:.0f} s ({type(exc).__name__}); "
+                f"{where} did not answer {action} within {self._read_timeout:g} s ({type(exc).__name__}); "
                 "the last good version stays published"
             )
         if isinstance(exc, requests.RequestException):
