@@ -18,7 +18,7 @@ from opendata.manifest import Manifest
 from opendata.prepare import PreparedTable
 from opendata.report import ValidationReport
 from opendata.sources import ParsedTable, RawSnapshot
-from publish.base import PublishResult, Target
+from publish.base import BatchTarget, PublishResult, Target
 from publish.guard import guard_shrink
 
 TRANSIENT = (TransientSourceError, TransientPublishError)
@@ -85,9 +85,21 @@ def shrink_guard(target: Target, built: Build, allow_shrink: bool) -> None:
 
 
 @task(name="publish", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=transient_only, cache_policy=NO_CACHE)
-def publish(target: Target, built: Build, run_id: str | None, dry_run: bool) -> PublishResult:
+def publish(target: Target, built: Build, run_id: str | None, dry_run: bool, batch: str | None = None) -> PublishResult:
     notify(built.manifest.slug, "publish")
     with portal_slot(target):
-        result = target.publish(built, run_id=run_id, dry_run=dry_run)
+        result = target.publish(built, run_id=run_id, dry_run=dry_run, batch=batch)
     artifacts.published_table(result)
     return result
+
+
+@task(
+    name="publish-catalog",
+    retries=2,
+    retry_delay_seconds=[5, 30],
+    retry_condition_fn=transient_only,
+    cache_policy=NO_CACHE,
+)
+def publish_catalog(target: BatchTarget, batch: str) -> list[str]:
+    """The run's catalog-wide step: what ``publish`` staged for the batch goes live at once."""
+    return target.finish(batch)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from opendata.build import Build
 
@@ -33,8 +33,24 @@ class PublishResult:
 
 
 class Target(Protocol):
-    """A place datasets are published to. ``publish`` must be idempotent."""
+    """A place datasets are published to. ``publish`` must be idempotent.
+
+    Without a batch, ``publish`` leaves the dataset live when it returns. ``batch`` is passed
+    only to a target that declares ``batches`` in the registry (publish/targets.py)."""
 
     name: str
 
-    def publish(self, build: Build, *, run_id: str | None = None, dry_run: bool = False) -> PublishResult: ...
+    def publish(
+        self, build: Build, *, run_id: str | None = None, dry_run: bool = False, batch: str | None = None
+    ) -> PublishResult: ...
+
+
+@runtime_checkable
+class BatchTarget(Target, Protocol):
+    """A target with a per-run step: ``publish`` stages each dataset of a run that publishes
+    several (``publish-all``) and ``finish(batch)`` does the catalog-wide work once (the local
+    catalog writes its site and DCAT files once per run, not once per dataset)."""
+
+    def finish(self, batch: str) -> list[str]:
+        """Make what ``publish(batch=...)`` staged live; returns notes for the run's summary."""
+        ...

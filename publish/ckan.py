@@ -92,7 +92,11 @@ class CkanTarget:
     def __repr__(self) -> str:
         return f"CkanTarget(url={self.client.url!r}, prefix={self.prefix!r})"
 
-    def publish(self, build: Build, *, run_id: str | None = None, dry_run: bool = False) -> PublishResult:
+    def publish(
+        self, build: Build, *, run_id: str | None = None, dry_run: bool = False, batch: str | None = None
+    ) -> PublishResult:
+        """Each dataset goes live on the portal as it is published (CKAN has no version of the whole
+        catalog to swap), so the target has no per-run step and is never given a batch."""
         name = dataset_name(self.prefix, build.manifest.slug)
         require_dcat_fields(build.manifest)  # the DCAT catalog below needs them: fail before writing
         self.client.whoami()

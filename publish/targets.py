@@ -35,6 +35,7 @@ class TargetInfo:
     secret: SecretSpec | None = None
     chosen_when: Callable[[Settings], bool] | None = None  # ``auto`` picks the first that says yes
     home: Callable[[Settings], str] | None = None  # the page a person opens after a run
+    batches: bool = False  # has the per-run step ``finish(batch)`` (publish.base.BatchTarget)
 
 
 REGISTRY: dict[str, TargetInfo] = {}
@@ -104,7 +105,7 @@ def _ckan_home(current: Settings) -> str:
     return (current.ckan_url or "").rstrip("/") + "/dataset"
 
 
-LOCAL = register(TargetInfo("local", _local, "a static catalog in build/catalog", home=_local_home))
+LOCAL = register(TargetInfo("local", _local, "a static catalog in build/catalog", home=_local_home, batches=True))
 CKAN = register(
     TargetInfo(
         "ckan",

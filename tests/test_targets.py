@@ -14,7 +14,7 @@ from opendata.build import Build
 from opendata.errors import PublishError
 from opendata.settings import Settings
 from publish import targets
-from publish.base import PublishResult, Target
+from publish.base import BatchTarget, PublishResult, Target
 from publish.targets import SecretSpec, TargetInfo, info_of, make_target, register, resolve_name
 
 
@@ -26,7 +26,9 @@ class Shelf:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def publish(self, build: Build, *, run_id: str | None = None, dry_run: bool = False) -> PublishResult:
+    def publish(
+        self, build: Build, *, run_id: str | None = None, dry_run: bool = False, batch: str | None = None
+    ) -> PublishResult:
         return PublishResult(build.manifest.slug, self.name, "created", self.root.as_uri(), build.row_count)
 
 
@@ -76,3 +78,10 @@ def test_an_unknown_target_names_the_known_ones() -> None:
 def test_the_local_target_is_built_under_the_build_root(tmp_path: Path) -> None:
     built: Any = make_target("local", tmp_path / "b")
     assert built.name == "local" and built.root == (tmp_path / "b" / "catalog").resolve()
+
+
+def test_only_a_target_that_declares_batches_has_the_per_run_step(shelf: TargetInfo, tmp_path: Path) -> None:
+    """publish-all passes a batch (and later calls ``finish``) only where the registry says so."""
+    assert targets.REGISTRY["local"].batches and isinstance(make_target("local", tmp_path), BatchTarget)
+    assert not shelf.batches and not isinstance(make_target("shelf", tmp_path), BatchTarget)
+    assert not targets.REGISTRY["ckan"].batches  # each dataset goes live on the portal as it is published
