@@ -53,8 +53,8 @@ def built(root: Path) -> Any:
     from opendata.manifest import load_manifest
 
     manifest = load_manifest(source.parent.parent)
-    raw = build.fetch(manifest, record=False)
-    prepared, report = build.check(manifest, build.parse(manifest, raw))
+    raw = build.extract(manifest, record=False)
+    prepared, report = build.validate(manifest, build.parse(manifest, raw))
     result = build.convert(manifest, prepared, report, raw, saved.parent / SLUG)
     saved.write_bytes(pickle.dumps(result))
     return result

@@ -48,10 +48,10 @@ def measure(name: str, folder: Path) -> dict[str, Any]:
         stages["validate"] = time.perf_counter() - start
     else:
         clock = time.perf_counter()
-        raw = build.fetch(manifest)
+        raw = build.extract(manifest)
         parsed = build.parse(manifest, raw)
         stages["read CSV"], clock = time.perf_counter() - clock, time.perf_counter()
-        prepared, report = build.check(manifest, parsed, engine="arrow")
+        prepared, report = build.validate(manifest, parsed, engine="arrow")
         del parsed
         stages["check"], clock = time.perf_counter() - clock, time.perf_counter()
         result = {"rows": report.row_count, "errors": len(report.errors), "engine": report.engine}
@@ -103,9 +103,9 @@ def _warm_up() -> None:
     from opendata.manifest import load_manifest
 
     manifest = load_manifest(ROOT / "datasets" / "skolor-wifi")
-    raw = build.fetch(manifest)
+    raw = build.extract(manifest)
     for engine in ("arrow", "frictionless"):
-        prepared, report = build.check(manifest, build.parse(manifest, raw), engine=engine)
+        prepared, report = build.validate(manifest, build.parse(manifest, raw), engine=engine)
         with tempfile.TemporaryDirectory() as out:
             build.convert(manifest, prepared, report, raw, Path(out) / "w")
 

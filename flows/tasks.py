@@ -45,14 +45,14 @@ def artifact_key(slug: str, what: str) -> str:
 )
 def extract(manifest: Manifest, replay: bool = False, record: bool = True) -> RawSnapshot:
     notify(manifest.slug, "extract")
-    return build.fetch(manifest, replay=replay, record=record)
+    return build.extract(manifest, replay=replay, record=record)
 
 
 @task(name="validate", cache_policy=NO_CACHE)
 def validate(manifest: Manifest, raw: RawSnapshot) -> tuple[PreparedTable, ValidationReport]:
     notify(manifest.slug, "validate")
     parsed: ParsedTable = build.parse(manifest, raw)
-    prepared, report = build.check(manifest, parsed)
+    prepared, report = build.validate(manifest, parsed)
     create_markdown_artifact(
         key=artifact_key(manifest.slug, "validation"),
         markdown=report.to_markdown(),

@@ -1,4 +1,8 @@
-"""One dataset from source to files: extract, check, convert. Pure steps, no orchestration.
+"""One dataset from source to files: extract, validate, convert. Pure steps, no orchestration.
+
+The steps carry the names the README, the flow's tasks and the Prefect UI use:
+``extract`` (opendata.extract: the source's bytes, archived), ``parse`` (the source module's
+table of text; part of validate's input), ``validate``, ``convert``; a target then publishes.
 
 ``flows/`` wraps each step in a Prefect task; the CLI's ``validate`` calls them directly.
 The build directory holds what a target publishes: data.csv, data.parquet, data.xlsx, schema.json,
@@ -23,7 +27,8 @@ from opendata.convert import sha256_file, typed_table, write_csv, write_json, wr
 from opendata.doubtful import check_doubtful
 from opendata.errors import ManifestError, SourceError, ValidationFailed
 from opendata.excel import EXCEL_MAX_ROWS, write_xlsx
-from opendata.extract import extract, replay_note
+from opendata.extract import extract as extract  # the first step, under its one name (re-exported)
+from opendata.extract import replay_note
 from opendata.fastcheck import validate_arrow
 from opendata.hints import refine
 from opendata.join import apply_joins, merge_findings, supplied_fields
@@ -71,15 +76,6 @@ class Build:
         return next(f for f in self.files if f.key == key)
 
 
-def fetch(manifest: Manifest, replay: bool = False, record: bool = True) -> RawSnapshot:
-    """The source's bytes (and its lookups'), archived; or, with ``replay``, the archived ones.
-
-    A local path is shown relative to the project, never the machine. ``record=False`` does not
-    archive the source (a candidate file being validated). See opendata.extract.
-    """
-    return extract(manifest, replay=replay, record_source=record)
-
-
 def parse(manifest: Manifest, raw: RawSnapshot) -> ParsedTable:
     """The source as a table of text, with the fields of every ``join`` added."""
     parsed = source_for(manifest.source).parse(manifest.source, raw)
@@ -97,7 +93,9 @@ def parse(manifest: Manifest, raw: RawSnapshot) -> ParsedTable:
 ENGINES = ("arrow", "frictionless")
 
 
-def check(manifest: Manifest, parsed: ParsedTable, engine: str | None = None) -> tuple[PreparedTable, ValidationReport]:
+def validate(
+    manifest: Manifest, parsed: ParsedTable, engine: str | None = None
+) -> tuple[PreparedTable, ValidationReport]:
     """Map the columns and validate; the report is complete whether or not it is valid.
 
     ``engine`` (default: env ``OPENDATA_VALIDATOR``, else "arrow") picks the validator:

@@ -102,8 +102,8 @@ def validate(
     try:
         reports = build_root() / "reports" / slug  # refused before anything is read if misplaced
         manifest = _with_source(load_manifest(dataset_folder(_root(), slug)), source)
-        raw = build.fetch(manifest, replay=replay, record=source is None)
-        _, report = build.check(manifest, build.parse(manifest, raw))
+        raw = build.extract(manifest, replay=replay, record=source is None)
+        _, report = build.validate(manifest, build.parse(manifest, raw))
     except OpendataError as exc:
         raise _fail(str(exc)) from None
     from opendata.extract import replay_note

@@ -47,18 +47,16 @@ def archive_for(manifest: Manifest) -> Archive:
 
 
 def extract(
-    manifest: Manifest, *, replay: bool = False, archive: Archive | None = None, record_source: bool = True
+    manifest: Manifest, *, replay: bool = False, archive: Archive | None = None, record: bool = True
 ) -> RawSnapshot:
     """The dataset's raw snapshot, joined lookups attached, each archived or replayed.
 
-    ``record_source=False`` reads the source without archiving it: for a candidate file that a
+    ``record=False`` reads the source without archiving it: for a candidate file that a
     steward validates (``opendata validate --source``), which is not an extraction of the dataset.
     """
     archive = archive or archive_for(manifest)
-    main = _unit(manifest, "source", manifest.source, replay, archive, record_source)
-    lookups = {
-        j.name: _unit(manifest, f"join-{j.name}", j.source, replay, archive, record_source) for j in manifest.join
-    }
+    main = _unit(manifest, "source", manifest.source, replay, archive, record)
+    lookups = {j.name: _unit(manifest, f"join-{j.name}", j.source, replay, archive, record) for j in manifest.join}
     return replace(main, lookups=lookups) if lookups else main
 
 

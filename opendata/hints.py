@@ -1,7 +1,7 @@
 """Hints for a steward's usual mistakes: each names the setting that fixes it.
 
 Called from few places: the decoder (mojibake), the CSV parser (delimiter), the schema
-loader (keys of the Table Schema standard), prepare (column names) and ``build.check``
+loader (keys of the Table Schema standard), prepare (column names) and ``build.validate``
 (``refine``: one decimal-comma hint instead of one error per cell, a key repeat reported
 once, a ``header_row`` suggestion when the first rows are titles).
 """

@@ -8,9 +8,10 @@ the key and what is allowed. Shared defaults (publisher, licence, language) live
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -71,13 +72,26 @@ Frequency = Literal[
     "WEEKLY",
     "UNKNOWN",
 ]
-LICENSES: dict[str, tuple[str, str]] = {
-    # id: (title, URI)
-    "CC0-1.0": ("Creative Commons CC0 1.0", "https://creativecommons.org/publicdomain/zero/1.0/"),
-    "CC-BY-4.0": ("Creative Commons Erkännande 4.0", "https://creativecommons.org/licenses/by/4.0/"),
-    "NLOD-2.0": ("Norsk lisens for offentlige data 2.0", "https://data.norge.no/nlod/no/2.0"),
+
+
+@dataclass(frozen=True)
+class Licence:
+    title: str
+    uri: str
+    portal_id: str  # the id in CKAN's default licence list (`license_list`), for the CKAN target
+
+
+# The licences a manifest may name: each id written here only. NLOD requires attribution, so
+# "other-at" (Other (Attribution)) rather than "other-open"; the exact URI goes on every resource.
+LICENSES: dict[str, Licence] = {
+    "CC0-1.0": Licence("Creative Commons CC0 1.0", "https://creativecommons.org/publicdomain/zero/1.0/", "cc-zero"),
+    "CC-BY-4.0": Licence("Creative Commons Erkännande 4.0", "https://creativecommons.org/licenses/by/4.0/", "cc-by"),
+    "NLOD-2.0": Licence("Norsk lisens for offentlige data 2.0", "https://data.norge.no/nlod/no/2.0", "other-at"),
 }
-License = Literal["CC0-1.0", "CC-BY-4.0", "NLOD-2.0"]
+if TYPE_CHECKING:
+    License = str
+else:
+    License = Literal[tuple(LICENSES)]  # the manifest accepts exactly the ids above
 
 
 class Strict(BaseModel):
@@ -255,11 +269,11 @@ class Manifest(Strict):
 
     @property
     def license_title(self) -> str:
-        return LICENSES[self.license][0]
+        return LICENSES[self.license].title
 
     @property
     def license_uri(self) -> str:
-        return LICENSES[self.license][1]
+        return LICENSES[self.license].uri
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -46,8 +46,30 @@ class PreparedTable:
 
 
 def prepare(parsed: ParsedTable, manifest: Manifest, schema: TableSchema) -> tuple[PreparedTable, list[CellError]]:
-    mapping = manifest.columns
+    """The parsed table under the schema's names and order, and what is wrong with its columns."""
     header = parsed.table.column_names
+    field_to_source = {manifest.columns.get(name, name): name for name in header}
+    errors = column_errors(parsed, manifest, schema, field_to_source)
+    present = [n for n in schema.field_names if n in field_to_source or n in manifest.constants]
+    columns, as_written = _columns(parsed, manifest, schema, field_to_source, present)
+    table = pa.table(columns, names=present) if present else pa.table({})
+    prepared = PreparedTable(
+        table,
+        parsed.origin,
+        parsed.first_data_row,
+        parsed.location,
+        {name: field_to_source.get(name, "(constant)") for name in present},
+        as_written,
+        schema=schema,
+    )
+    return prepared, errors
+
+
+def column_errors(
+    parsed: ParsedTable, manifest: Manifest, schema: TableSchema, field_to_source: dict[str, str]
+) -> list[CellError]:
+    """Columns mapped but absent, both a column and a constant, required but absent, or unknown."""
+    mapping, header = manifest.columns, parsed.table.column_names
     errors: list[CellError] = []
     for source_name in mapping:
         if source_name not in header:
@@ -60,7 +82,6 @@ def prepare(parsed: ParsedTable, manifest: Manifest, schema: TableSchema) -> tup
                     source_column=source_name,
                 )
             )
-    field_to_source = {mapping.get(name, name): name for name in header}
     for name in manifest.constants:
         if name in field_to_source:
             errors.append(
@@ -88,7 +109,14 @@ def prepare(parsed: ParsedTable, manifest: Manifest, schema: TableSchema) -> tup
                     source_column=source_name,
                 )
             )
-    present = [n for n in schema.field_names if n in field_to_source or n in manifest.constants]
+    return errors
+
+
+def _columns(
+    parsed: ParsedTable, manifest: Manifest, schema: TableSchema, field_to_source: dict[str, str], present: list[str]
+) -> tuple[list[pa.ChunkedArray], dict[str, pa.ChunkedArray]]:
+    """The schema's columns in order: trimmed, constants filled in, numbers in the declared dialect
+    normalised (with the cells as written kept, for the report)."""
     decimal = getattr(manifest.source, "decimal", ".")
     thousands = getattr(manifest.source, "thousands", "")
     numeric = set(schema.numeric_fields)
@@ -104,17 +132,7 @@ def prepare(parsed: ParsedTable, manifest: Manifest, schema: TableSchema) -> tup
             as_written[name] = column
             column = normalise_number(column, decimal, thousands)
         columns.append(column)
-    table = pa.table(columns, names=present) if present else pa.table({})
-    prepared = PreparedTable(
-        table,
-        parsed.origin,
-        parsed.first_data_row,
-        parsed.location,
-        {name: field_to_source.get(name, "(constant)") for name in present},
-        as_written,
-        schema=schema,
-    )
-    return prepared, errors
+    return columns, as_written
 
 
 def trim(column: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -17,16 +17,12 @@ import re
 from typing import Any
 
 from opendata.build import Build, BuiltFile
-from opendata.manifest import Manifest
+from opendata.manifest import LICENSES, Manifest
 from opendata.metadata import SAMPLE_NOTICE
 
 EU = "http://publications.europa.eu/resource/authority"
 SHA256_ALGORITHM = "http://spdx.org/rdf/terms#checksumAlgorithm_sha256"
 
-# Manifest licence -> an id of CKAN 2.12's default licence list (`license_list`).
-# NLOD requires attribution, so "other-at" (Other (Attribution)) rather than "other-open";
-# the exact licence URI goes on every resource (`license`, dct:license in DCAT).
-LICENSE_IDS = {"CC0-1.0": "cc-zero", "CC-BY-4.0": "cc-by", "NLOD-2.0": "other-at"}
 
 # ISO 639-1 (manifests) -> EU language authority codes (ISO 639-3 based).
 LANGUAGES = {
@@ -125,7 +121,7 @@ def dataset_name(prefix: str, slug: str) -> str:
 
 
 def license_id(manifest: Manifest) -> str:
-    return LICENSE_IDS[manifest.license]
+    return LICENSES[manifest.license].portal_id  # the licence table: opendata/manifest.py
 
 
 def tag(word: str) -> str | None:

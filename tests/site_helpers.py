@@ -19,7 +19,7 @@ def publish_all(tmp: Path, slugs: tuple[str, ...] = SLUGS) -> Path:
     catalog = LocalCatalog(tmp / "catalog")
     for slug in slugs:
         m = load_manifest(tmp / "datasets" / slug)
-        raw = build.fetch(m, record=False)
-        prepared, report = build.check(m, build.parse(m, raw))
+        raw = build.extract(m, record=False)
+        prepared, report = build.validate(m, build.parse(m, raw))
         catalog.publish(build.convert(m, prepared, report, raw, tmp / "work" / slug), run_id="run-1")
     return tmp / "catalog"

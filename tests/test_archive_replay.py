@@ -57,7 +57,7 @@ def test_a_damaged_archive_is_refused(tmp_path: Path) -> None:
 def test_replay_without_a_snapshot_says_what_to_do(project: Path) -> None:
     m = load_manifest(project / "datasets/strategi-uppfoljning")
     with pytest.raises(SourceError, match=r"no archived snapshot to replay .*run once without replay first"):
-        build.fetch(m, replay=True)
+        build.extract(m, replay=True)
 
 
 def offline_kolada(project: Path, mode: str) -> Path:

@@ -12,10 +12,10 @@ import pytest
 from opendata import build
 from opendata.build import Build
 from opendata.errors import PublishError, TransientPublishError
-from opendata.manifest import load_manifest
+from opendata.manifest import LICENSES, load_manifest
 from publish import datastore
 from publish.ckan_client import CkanClient
-from publish.ckan_metadata import LICENSE_IDS, package_fields, tag, tags
+from publish.ckan_metadata import package_fields, tag, tags
 from publish.ckan_package import differs, final_package
 from publish.ckan_plan import make_plan
 
@@ -28,8 +28,8 @@ def bredband(tmp_path_factory: pytest.TempPathFactory) -> Build:
     for name in ("datasets", "schemas"):
         shutil.copytree(ROOT / name, tmp / name)
     m = load_manifest(tmp / "datasets" / "bredband")
-    raw = build.fetch(m)
-    prepared, report = build.check(m, build.parse(m, raw))
+    raw = build.extract(m)
+    prepared, report = build.validate(m, build.parse(m, raw))
     return build.convert(m, prepared, report, raw, tmp / "out")
 
 
@@ -41,7 +41,11 @@ def test_tags_are_valid_ckan_tags() -> None:
 
 
 def test_licences_map_to_ckan_default_ids() -> None:
-    assert LICENSE_IDS == {"CC0-1.0": "cc-zero", "CC-BY-4.0": "cc-by", "NLOD-2.0": "other-at"}
+    assert {k: v.portal_id for k, v in LICENSES.items()} == {
+        "CC0-1.0": "cc-zero",
+        "CC-BY-4.0": "cc-by",
+        "NLOD-2.0": "other-at",
+    }
 
 
 def test_package_fields_carry_dcat_extras_and_the_sample_notice(bredband: Build) -> None:

@@ -28,8 +28,8 @@ EXPECTED = {
 
 def run_build(slug: str, out: Path) -> Build:
     m = load_manifest(ROOT / "datasets" / slug)
-    raw = build.fetch(m)
-    prepared, report = build.check(m, build.parse(m, raw))
+    raw = build.extract(m)
+    prepared, report = build.validate(m, build.parse(m, raw))
     return build.convert(m, prepared, report, raw, out)
 
 
@@ -101,8 +101,8 @@ def test_changed_row_changes_the_content_hash(tmp_path: Path) -> None:
     path = tmp_path / "datasets/skolor-wifi/source/wifi-inventering.csv"
     path.write_bytes(path.read_bytes().replace(b";46;", b";47;"))
     m = load_manifest(tmp_path / "datasets/skolor-wifi")
-    raw = build.fetch(m)
-    prepared, report = build.check(m, build.parse(m, raw))
+    raw = build.extract(m)
+    prepared, report = build.validate(m, build.parse(m, raw))
     after = build.convert(m, prepared, report, raw, tmp_path / "after")
     assert after.content_hash != before.content_hash
     assert after.file("table-schema").sha256 == before.file("table-schema").sha256

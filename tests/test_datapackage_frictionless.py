@@ -29,8 +29,8 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         mp.setenv("OPENDATA_ARCHIVE", str(root / "archive"))
         for slug in SLUGS:
             m = load_manifest(root / "datasets" / slug)
-            raw = build.fetch(m)
-            prepared, report = build.check(m, build.parse(m, raw))
+            raw = build.extract(m)
+            prepared, report = build.validate(m, build.parse(m, raw))
             out[slug] = build.convert(m, prepared, report, raw, root / "build" / slug).directory / "datapackage.json"
     return out
 

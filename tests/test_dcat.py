@@ -29,8 +29,8 @@ SLUGS = ("bredband", "nyckeltal", "skolor-wifi", "strategi-uppfoljning")
 
 def built(project: Path, slug: str) -> Build:
     m = load_manifest(project / "datasets" / slug)
-    raw = build.fetch(m)
-    prepared, report = build.check(m, build.parse(m, raw))
+    raw = build.extract(m)
+    prepared, report = build.validate(m, build.parse(m, raw))
     return build.convert(m, prepared, report, raw, project / "work" / slug)
 
 

@@ -59,7 +59,7 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
 def test_xlsx_false_leaves_the_workbook_out(tmp_path: Path) -> None:
     b = run_build("strategi-uppfoljning", tmp_path / "b")
     manifest = b.manifest.model_copy(update={"xlsx": False})
-    raw = build.fetch(manifest, record=False)
-    prepared, report = build.check(manifest, build.parse(manifest, raw))
+    raw = build.extract(manifest, record=False)
+    prepared, report = build.validate(manifest, build.parse(manifest, raw))
     without = build.convert(manifest, prepared, report, raw, tmp_path / "without")
     assert "data-xlsx" not in {f.key for f in without.files} and not (without.directory / "data.xlsx").exists()

@@ -262,7 +262,7 @@ def test_typed_table_has_the_values_and_types_of_the_schema() -> None:
 def test_typed_table_equals_the_csv_reread(slug: str) -> None:
     """For a valid file, the table validation hands over is the one convert used to read."""
     manifest = load_manifest(ROOT / "datasets" / slug)
-    prepared_table, report = build.check(manifest, build.parse(manifest, build.fetch(manifest)))
+    prepared_table, report = build.validate(manifest, build.parse(manifest, build.extract(manifest)))
     assert report.engine == "arrow" and report.valid
     assert prepared_table.typed is not None
     schema = TableSchema(json.loads(manifest.schema_path.read_text()), manifest.schema_path)
@@ -308,7 +308,7 @@ def test_patterns_go_to_re2_only_when_the_meaning_is_the_same(pattern: str, tran
     assert re2_pattern(pattern) == translated
 
 
-# build.check / build.convert
+# build.validate / build.convert
 
 
 def write_dataset(root: Path, fields: list[dict[str, Any]], csv: str) -> Path:
@@ -334,7 +334,7 @@ FIELDS = [{"name": "n", "type": "integer"}, {"name": "when", "type": "datetime"}
 def test_check_engine_switch(tmp_path: Path, engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENDATA_VALIDATOR", engine)
     m = load_manifest(write_dataset(tmp_path, FIELDS, "n,when\n1,2024-01-01T10:00:00\nx,2024-02-30T00:00:00\n"))
-    prepared_table, report = build.check(m, build.parse(m, build.fetch(m)))
+    prepared_table, report = build.validate(m, build.parse(m, build.extract(m)))
     assert report.engine == engine
     assert found(report) == [(3, "n", "type", "x"), (3, "when", "type", "2024-02-30T00:00:00")]
     assert prepared_table.typed is None  # invalid: nothing to convert
@@ -343,13 +343,13 @@ def test_check_engine_switch(tmp_path: Path, engine: str, monkeypatch: pytest.Mo
 def test_unknown_engine_is_refused(tmp_path: Path) -> None:
     m = load_manifest(write_dataset(tmp_path, FIELDS, "n,when\n1,\n"))
     with pytest.raises(ManifestError, match="unknown validator"):
-        build.check(m, build.parse(m, build.fetch(m)), engine="pandas")
+        build.validate(m, build.parse(m, build.extract(m)), engine="pandas")
 
 
 def test_convert_reuses_the_typed_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     m = load_manifest(write_dataset(tmp_path, FIELDS, "n,when\n1,2024-01-01 10:00:00\n2,\n"))
-    raw = build.fetch(m)
-    prepared_table, report = build.check(m, build.parse(m, raw), engine="arrow")
+    raw = build.extract(m)
+    prepared_table, report = build.validate(m, build.parse(m, raw), engine="arrow")
 
     def no_reread(*args: object) -> pa.Table:
         raise AssertionError("convert read the CSV again")

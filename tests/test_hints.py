@@ -38,8 +38,8 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def report_of(project: Path, slug: str = "publik-wifi") -> ValidationReport:
     manifest = load_manifest(project / "datasets" / slug)
-    raw = build.fetch(manifest, record=False)
-    return build.check(manifest, build.parse(manifest, raw))[1]
+    raw = build.extract(manifest, record=False)
+    return build.validate(manifest, build.parse(manifest, raw))[1]
 
 
 def error_of(project: Path, slug: str = "publik-wifi") -> str:
@@ -152,7 +152,7 @@ def test_a_duplicate_primary_key_is_reported_once(project: Path) -> None:
     source.write_bytes(source.read_bytes().replace("Bjästa torg".encode("cp1252"), "Bredbyn centrum".encode("cp1252")))
     for engine in ("arrow", "frictionless"):
         manifest = load_manifest(project / "datasets/publik-wifi")
-        report = build.check(manifest, build.parse(manifest, build.fetch(manifest, record=False)), engine)[1]
+        report = build.validate(manifest, build.parse(manifest, build.extract(manifest, record=False)), engine)[1]
         assert [(e.rule, e.row) for e in report.errors] == [("primary-key", 10)], engine
 
 

@@ -82,8 +82,8 @@ def test_a_norwegian_publisher_gets_bokmal_pages(tmp_path: Path) -> None:
     from publish.local import LocalCatalog
 
     m = load_manifest(tmp_path / "datasets" / "strategi-uppfoljning")
-    raw = build.fetch(m, record=False)
-    prepared, report = build.check(m, build.parse(m, raw))
+    raw = build.extract(m, record=False)
+    prepared, report = build.validate(m, build.parse(m, raw))
     LocalCatalog(tmp_path / "catalog").publish(build.convert(m, prepared, report, raw, tmp_path / "w"))
     html = (tmp_path / "catalog" / "strategi-uppfoljning.html").read_text(encoding="utf-8")
     assert '<html lang="nb">' in html and "Datadefinisjoner" in html and "Last ned" in html
@@ -98,7 +98,7 @@ def test_a_chart_naming_an_unknown_field_stops_with_the_key_and_the_fields(tmp_p
     manifest.write_text(manifest.read_text(encoding="utf-8").replace("x: year", "x: yeer"), encoding="utf-8")
     m = load_manifest(tmp_path / "datasets" / "bredband")
     with pytest.raises(ManifestError, match=r"charts\[0\]\.x names 'yeer'.*use one of year, area_type"):
-        build.check(m, build.parse(m, build.fetch(m, record=False)))
+        build.validate(m, build.parse(m, build.extract(m, record=False)))
 
 
 def test_a_chart_with_an_unknown_key_is_rejected(tmp_path: Path) -> None:
@@ -135,8 +135,8 @@ def test_a_failed_site_is_written_by_the_next_run(tmp_path: Path, monkeypatch: p
     shutil.copytree(src / "datasets", tmp_path / "datasets")
     shutil.copytree(src / "schemas", tmp_path / "schemas")
     m = load_manifest(tmp_path / "datasets" / "bredband")
-    raw = build.fetch(m, record=False)
-    prepared, report = build.check(m, build.parse(m, raw))
+    raw = build.extract(m, record=False)
+    prepared, report = build.validate(m, build.parse(m, raw))
     b = build.convert(m, prepared, report, raw, tmp_path / "w")
     real = getattr(publish.local, "write_site")  # noqa: B009  (imported there, not exported)
 

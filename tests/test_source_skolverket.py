@@ -134,8 +134,8 @@ def add_rows(project: Path, *rows: str) -> None:
 def test_the_register_supplies_names_addresses_and_coordinates(project: Path, httpserver: HTTPServer) -> None:
     serve_register(httpserver, INVENTORY_CODES)
     m = load_manifest(live_register(project, httpserver.url_for("")))
-    raw = build.fetch(m)
-    prepared, report = build.check(m, build.parse(m, raw))
+    raw = build.extract(m)
+    prepared, report = build.validate(m, build.parse(m, raw))
     assert report.valid, report.to_markdown()
     first = prepared.table.slice(0, 1).to_pylist()[0]
     assert first["name"] == "Skola 90012841" and first["visiting_address"] == "Skolgatan 1, 891 33 Örnsköldsvik"
@@ -147,7 +147,7 @@ def test_unknown_and_closed_codes_are_reported_with_their_rows(project: Path, ht
     serve_register(httpserver, INVENTORY_CODES, closed={"90012839": "UPPHORT"})
     add_rows(project, "90099999;Grundskola;väldimensionerat;5;2024-01-01;", "90012839;Grundskola;saknas;0;2024-01-01;")
     m = load_manifest(live_register(project, httpserver.url_for("")))
-    _, report = build.check(m, build.parse(m, build.fetch(m)))
+    _, report = build.validate(m, build.parse(m, build.extract(m)))
     assert not report.valid
     found = [(e.rule, e.row, e.column, e.source_column, e.value) for e in report.errors]
     assert found == [
@@ -192,5 +192,5 @@ def test_a_column_the_register_supplies_must_not_also_come_from_the_file(project
     path = folder / "dataset.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("  Skolform: school_form\n", "  Skolform: name\n"))
     m = load_manifest(folder)
-    _, report = build.check(m, build.parse(m, build.fetch(m)))
+    _, report = build.validate(m, build.parse(m, build.extract(m)))
     assert any(e.rule == "supplied-column" and e.column == "name" for e in report.errors)

@@ -37,7 +37,7 @@ def check(tmp_path: Path, body: str, fields: list[dict[str, Any]] | None = None,
         **manifest,
     )
     m = load_manifest(folder)
-    _, report = build.check(m, build.parse(m, build.fetch(m)))
+    _, report = build.validate(m, build.parse(m, build.extract(m)))
     return report
 
 
@@ -92,14 +92,14 @@ def test_composite_primary_key(tmp_path: Path) -> None:
         tmp_path, "t-pk", fields, b"year,area\n2020,a\n2020,b\n2020,a\n", primary_key=["year", "area"]
     )
     m = load_manifest(folder)
-    _, report = build.check(m, build.parse(m, build.fetch(m)))
+    _, report = build.validate(m, build.parse(m, build.extract(m)))
     assert [(e.row, e.column, e.rule, e.value) for e in report.errors] == [(4, "year, area", "primary-key", "2020, a")]
 
 
 def test_missing_and_extra_columns_stop_before_cell_checks(tmp_path: Path) -> None:
     folder = write_dataset(tmp_path, "t-cols", FIELDS[:2], b"code,extra\n0001,secret\n")
     m = load_manifest(folder)
-    _, report = build.check(m, build.parse(m, build.fetch(m)))
+    _, report = build.validate(m, build.parse(m, build.extract(m)))
     assert findings(report) == {(None, "kind", "missing-column"), (None, "extra", "extra-column")}
     assert "not in the schema" in next(e.message for e in report.errors if e.rule == "extra-column")
 
@@ -135,7 +135,7 @@ def test_excel_rows_are_numbered_as_in_the_workbook(tmp_path: Path) -> None:
     book["Kommun"]["C6"] = 1.5  # 150 % with the percent format
     book.save(path)
     m = load_manifest(tmp_path / "datasets/bredband")
-    _, report = build.check(m, build.parse(m, build.fetch(m)))
+    _, report = build.validate(m, build.parse(m, build.extract(m)))
     assert [(e.row, e.column, e.source_column, e.rule, e.value) for e in report.errors] == [
         (6, "households_100mbit_pct", "Hushåll ≥100 Mbit/s", "maximum", "150")
     ]
