@@ -89,6 +89,12 @@ class CkanTarget:
             CkanClient(url, secret), prefix=current.ckan_dataset_prefix.strip(), lease_wait=current.ckan_lease_wait
         )
 
+    def published_rows(self, slug: str) -> int | None:
+        """The rows the portal serves for ``slug`` (the shrink guard's comparison), or None."""
+        from publish.ckan_rows import published_rows
+
+        return published_rows(self.client, dataset_name(self.prefix, slug))
+
     def __repr__(self) -> str:
         return f"CkanTarget(url={self.client.url!r}, prefix={self.prefix!r})"
 

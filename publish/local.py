@@ -124,6 +124,11 @@ class LocalCatalog:
         partial.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
         partial.replace(folder / f"{slug}.json")
 
+    def published_rows(self, slug: str) -> int | None:
+        """The rows the live catalog serves for ``slug`` (the shrink guard's comparison), or None."""
+        entry = self.read_catalog()["datasets"].get(slug)
+        return int(entry["row_count"]) if entry else None
+
     def read_catalog(self) -> dict[str, Any]:
         path = self.root / CATALOG_JSON
         if not path.exists():

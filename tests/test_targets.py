@@ -85,3 +85,11 @@ def test_only_a_target_that_declares_batches_has_the_per_run_step(shelf: TargetI
     assert targets.REGISTRY["local"].batches and isinstance(make_target("local", tmp_path), BatchTarget)
     assert not shelf.batches and not isinstance(make_target("shelf", tmp_path), BatchTarget)
     assert not targets.REGISTRY["ckan"].batches  # each dataset goes live on the portal as it is published
+
+
+def test_the_shrink_guard_asks_the_target_for_its_rows(tmp_path: Path) -> None:
+    """A target that cannot say what it publishes (no ``published_rows``) is not guarded."""
+    from publish.guard import published_rows
+
+    assert published_rows(Shelf(tmp_path), "x") is None
+    assert published_rows(make_target("local", tmp_path), "x") is None  # nothing published yet
