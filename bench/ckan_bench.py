@@ -61,7 +61,7 @@ def built(root: Path) -> Any:
 
 
 def ckan_client() -> Any:
-    from publish.ckan_client import CkanClient
+    from publish.ckan.client import CkanClient
 
     env = dict(line.split("=", 1) for line in (ROOT / ".ckan" / "env").read_text().split())
     return CkanClient(env["CKAN_URL"], env["CKAN_API_TOKEN"])
@@ -105,7 +105,7 @@ def step(name: str, folder: Path, sample: int) -> dict[str, Any]:
     if name == "ckan-update":
         return update_window(client, build)
     if name == "ckan":
-        from publish.ckan import CkanTarget
+        from publish.ckan.target import CkanTarget
 
         spent = {"datastore": 0.0}
         real = client.call
@@ -133,8 +133,8 @@ def step(name: str, folder: Path, sample: int) -> dict[str, Any]:
 
 def update_window(client: Any, build: Any) -> dict[str, Any]:
     """Publish, make every row stale on the portal, publish again; time the second run's writes."""
-    from publish import datastore
-    from publish.ckan import CkanTarget
+    from publish.ckan import datastore
+    from publish.ckan.target import CkanTarget
 
     target = CkanTarget(client, prefix=f"bench-{os.getpid()}-")
     target.publish(build)

@@ -92,7 +92,7 @@ def _local(current: Settings, token: str | None) -> Target:
 
 
 def _ckan(current: Settings, token: str | None) -> Target:
-    from publish.ckan import CkanTarget  # only when asked: keeps ckanapi off the local path
+    from publish.ckan.target import CkanTarget  # only when asked: keeps ckanapi off the local path
 
     return CkanTarget.from_settings(current, token=token)
 

@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 
 from opendata.cli import app
 from opendata.errors import PublishError, TransientPublishError
-from publish.ckan_client import CkanClient
+from publish.ckan.client import CkanClient
 from tests.source_fakes import silent_server
 
 runner = CliRunner()

@@ -20,7 +20,7 @@ from werkzeug import Request, Response
 
 from flows.tasks import TRANSIENT
 from opendata.errors import PublishError, TransientPublishError
-from publish.ckan_client import CkanClient, PortalConflict
+from publish.ckan.client import CkanClient, PortalConflict
 
 TOKEN = "tok-3f9a-SECRET-never-shown"
 ACTION = "/api/action/package_show"

@@ -13,11 +13,11 @@ from opendata import build
 from opendata.build import Build
 from opendata.errors import PublishError, TransientPublishError
 from opendata.manifest import LICENSES, load_manifest
-from publish import datastore
-from publish.ckan_client import CkanClient
-from publish.ckan_metadata import package_fields, tag, tags
-from publish.ckan_package import differs, final_package
-from publish.ckan_plan import make_plan
+from publish.ckan import datastore
+from publish.ckan.client import CkanClient
+from publish.ckan.metadata import package_fields, tag, tags
+from publish.ckan.package import differs, final_package
+from publish.ckan.plan import make_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -128,7 +128,7 @@ def test_client_never_shows_the_token_and_translates_connection_errors() -> None
 
 
 def test_datastore_action_upserts_rows_in_place_and_rebuilds_only_for_structure(bredband: Build) -> None:
-    from publish.ckan_plan import FilePlan, datastore_action
+    from publish.ckan.plan import FilePlan, datastore_action
 
     wanted = datastore.Signature.of(bredband.schema, "new")
     csv = bredband.file("data-csv")
@@ -168,7 +168,7 @@ def test_a_lease_binds_until_it_expires_or_its_local_process_is_gone() -> None:
     import socket
     import time
 
-    from publish.ckan_lease import LEASE_EXTRA, Lease
+    from publish.ckan.lease import LEASE_EXTRA, Lease
 
     now = time.time()
     here = socket.gethostname()

@@ -11,8 +11,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib import namespace as ns
 
-from publish.ckan import CkanTarget
-from publish.ckan_client import CkanClient
+from publish.ckan.client import CkanClient
+from publish.ckan.target import CkanTarget
 from tests.dcat_shacl import check
 from tests.integration.ckan_consumer import built, by_key, download
 

@@ -12,8 +12,8 @@ import subprocess
 from rdflib import Graph, URIRef
 from rdflib import namespace as ns
 
-from publish.ckan import CkanTarget
-from publish.ckan_client import CkanClient
+from publish.ckan.client import CkanClient
+from publish.ckan.target import CkanTarget
 from tests.integration.ckan_consumer import built, by_key, download
 from tests.integration.conftest import REPO_ROOT
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from opendata.shrink import ShrinkRefused
-from publish.ckan import CkanTarget
-from publish.ckan_client import CkanClient
+from publish.ckan.client import CkanClient
+from publish.ckan.target import CkanTarget
 from publish.guard import guard_shrink, published_rows
 from tests.integration.ckan_consumer import built, by_key, rows
 

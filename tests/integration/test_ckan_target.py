@@ -12,9 +12,9 @@ from pathlib import Path
 import ckanapi
 import pytest
 
-from publish.ckan import CkanTarget
-from publish.ckan_client import CkanClient
-from publish.ckan_metadata import KEY_ORDER
+from publish.ckan.client import CkanClient
+from publish.ckan.metadata import KEY_ORDER
+from publish.ckan.target import CkanTarget
 from tests.helpers import BASE_MANIFEST, write_dataset
 from tests.integration.ckan_consumer import (
     SLUGS,

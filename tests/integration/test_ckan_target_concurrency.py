@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from opendata.errors import PublishError
-from publish.ckan import CkanTarget
-from publish.ckan_client import CkanClient
-from publish.ckan_lease import LEASE_EXTRA
-from publish.ckan_metadata import KEY_ORDER
+from publish.ckan.client import CkanClient
+from publish.ckan.lease import LEASE_EXTRA
+from publish.ckan.metadata import KEY_ORDER
+from publish.ckan.target import CkanTarget
 from tests.integration.ckan_consumer import built, by_key, table_names, view
 
 REPO = Path(__file__).resolve().parents[2]
@@ -140,7 +140,7 @@ def test_a_lease_held_elsewhere_stops_the_run_with_one_sentence_until_it_expires
 def test_a_long_run_renews_its_lease_and_stops_if_another_took_it(
     project_copy, ckan_env, unique_name, portal_names, ckan_admin, tmp_path
 ):
-    from publish.ckan_lease import Lease, Leases
+    from publish.ckan.lease import Lease, Leases
 
     name = portal_names("skolor-wifi")
     client = CkanClient(ckan_env.url, ckan_env.api_token)

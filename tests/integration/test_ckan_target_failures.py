@@ -17,9 +17,9 @@ import pytest
 
 from opendata.errors import PublishError, TransientPublishError
 from opendata.settings import Settings
-from publish.ckan import CkanTarget
-from publish.ckan_client import CkanClient
-from publish.ckan_metadata import KEY_ORDER
+from publish.ckan.client import CkanClient
+from publish.ckan.metadata import KEY_ORDER
+from publish.ckan.target import CkanTarget
 from tests.integration.ckan_consumer import (
     built,
     by_key,

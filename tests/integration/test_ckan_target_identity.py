@@ -18,9 +18,9 @@ import ckanapi
 import pytest
 import requests
 
-from publish.ckan import CkanTarget
-from publish.ckan_client import CkanClient
-from publish.ckan_metadata import KEY_ORDER
+from publish.ckan.client import CkanClient
+from publish.ckan.metadata import KEY_ORDER
+from publish.ckan.target import CkanTarget
 from tests.integration.ckan_consumer import built, by_key, sha256, table_names, view
 
 SOURCE = "datasets/skolor-wifi/source/wifi-inventering.csv"

@@ -22,7 +22,7 @@ from typing import Any
 from opendata.build import Build
 from opendata.dcat import CatalogInfo, DatasetRecord, catalog_graph, record_from_build, serialize
 from opendata.dcat.records import manifest_file
-from publish.ckan_client import CkanClient
+from publish.ckan.client import CkanClient
 
 RECORD_PREFIX = "dcat_record_"
 FILES = {  # opendata_key: (file name, format, media type)

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from opendata.errors import PublishError
-from publish.ckan_client import CkanClient, PortalConflict
+from publish.ckan.client import CkanClient, PortalConflict
 
 LEASE_EXTRA = "opendata_lease"
 TTL_SECONDS = 900  # renewed between the long steps of a run

@@ -6,7 +6,7 @@ resource and a ``datastore_search`` with ``limit=0`` (its ``total``).
 
 from __future__ import annotations
 
-from publish.ckan_client import CkanClient
+from publish.ckan.client import CkanClient
 
 
 def published_rows(client: CkanClient, name: str) -> int | None:

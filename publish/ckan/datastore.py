@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 
 from opendata.errors import PublishError
 from opendata.table_schema import TableSchema
-from publish.ckan_client import CkanClient
+from publish.ckan.client import CkanClient
 
 CHUNK_ROWS = 10_000
 SIGNATURE_EXTRA = "opendata_datastore"

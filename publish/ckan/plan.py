@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from opendata.build import Build, BuiltFile
 from publish.base import Change
-from publish.ckan_metadata import KEY_ORDER, RESOURCES
-from publish.datastore import SIGNATURE_EXTRA, Signature
+from publish.ckan.datastore import SIGNATURE_EXTRA, Signature
+from publish.ckan.metadata import KEY_ORDER, RESOURCES
 
 DatastoreAction = Literal["keep", "dictionary", "upsert", "rebuild"]
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from opendata.build import Build
-from publish.ckan_lease import without_lease
-from publish.ckan_metadata import (
+from publish.ckan.datastore import SIGNATURE_EXTRA, Signature
+from publish.ckan.lease import without_lease
+from publish.ckan.metadata import (
     KEY_ORDER,
     MANAGED_FIELDS,
     extras_dict,
@@ -21,7 +22,6 @@ from publish.ckan_metadata import (
     package_fields,
     resource_fields,
 )
-from publish.datastore import SIGNATURE_EXTRA, Signature
 
 RESOURCE_KEYS = (
     "name",

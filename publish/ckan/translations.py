@@ -12,8 +12,8 @@ from typing import Any
 
 from opendata.build import Build
 from opendata.errors import PublishError
-from publish.ckan_client import CkanClient
-from publish.ckan_metadata import described
+from publish.ckan.client import CkanClient
+from publish.ckan.metadata import described
 
 FIELDS = ("title_translated", "notes_translated", "tags_translated")
 

@@ -32,22 +32,22 @@ from opendata.build import Build
 from opendata.dcat.records import require_dcat_fields
 from opendata.errors import PublishError
 from opendata.settings import Settings
-from publish import datastore
 from publish.base import Change, FileOutcome, PublishResult
-from publish.ckan_alias import ensure_alias, needs_repair
-from publish.ckan_client import CkanClient, PortalConflict
-from publish.ckan_dcat import publish_catalog
-from publish.ckan_lease import LEASE_EXTRA, Leases, new_owner
-from publish.ckan_metadata import (
+from publish.ckan import datastore
+from publish.ckan.alias import ensure_alias, needs_repair
+from publish.ckan.client import CkanClient, PortalConflict
+from publish.ckan.dcat import publish_catalog
+from publish.ckan.lease import LEASE_EXTRA, Leases, new_owner
+from publish.ckan.metadata import (
     PROVENANCE_KEYS,
     dataset_name,
     extras_dict,
     provenance_extras,
     resource_fields,
 )
-from publish.ckan_package import differs, final_package
-from publish.ckan_plan import Plan, keyed, make_plan
-from publish.ckan_translations import write_translations
+from publish.ckan.package import differs, final_package
+from publish.ckan.plan import Plan, keyed, make_plan
+from publish.ckan.translations import write_translations
 from publish.targets import CKAN_TOKEN
 
 LEGACY_STAGING = "--staging"  # the private twin of the old stage-and-swap design
@@ -91,7 +91,7 @@ class CkanTarget:
 
     def published_rows(self, slug: str) -> int | None:
         """The rows the portal serves for ``slug`` (the shrink guard's comparison), or None."""
-        from publish.ckan_rows import published_rows
+        from publish.ckan.rows import published_rows
 
         return published_rows(self.client, dataset_name(self.prefix, slug))
 

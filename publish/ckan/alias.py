@@ -18,8 +18,8 @@ import uuid
 from typing import Any
 
 from opendata.errors import PublishError
-from publish import datastore
-from publish.ckan_client import CkanClient
+from publish.ckan import datastore
+from publish.ckan.client import CkanClient
 
 ALIAS_MAX = 63  # PostgreSQL identifiers
 
