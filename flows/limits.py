@@ -55,7 +55,7 @@ def dataset_slot(slug: str) -> Iterator[None]:
       when missing), for flow runs on other workers of the same server.
 
     Runs from other machines without a shared server meet at the portal: the CKAN target's
-    lease (publish/ckan_lease.py).
+    lease (publish/ckan/lease.py).
     """
     folder = build_root() / ".locks"
     folder.mkdir(parents=True, exist_ok=True)

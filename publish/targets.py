@@ -81,7 +81,7 @@ def make_target(name: str, build_root: Path | None = None, *, token: str | None 
     return info.build(now, token)
 
 
-# The targets. CKAN_API_TOKEN / ckan-api-token: named here once (publish/ckan.py's message reads it).
+# The targets. CKAN_API_TOKEN / ckan-api-token: named here once (publish/ckan/target.py's message reads it).
 CKAN_TOKEN = SecretSpec(env="CKAN_API_TOKEN", block="ckan-api-token")
 
 

@@ -1,6 +1,6 @@
 """How many rows a CKAN portal publishes for a dataset, for the shrink guard (opendata.shrink).
 
-Kept apart from the update logic of ``publish/ckan.py``: a read of the public dataset's CSV
+Kept apart from the update logic of ``publish/ckan/target.py``: a read of the public dataset's CSV
 resource and a ``datastore_search`` with ``limit=0`` (its ``total``).
 """
 

@@ -1,8 +1,8 @@
 """The CKAN target: publish a build to a CKAN 2.11+ portal, idempotently, with stable links.
 
 A dataset is found by name with ``package_show`` (never search: search may lag or be
-down). What changes is planned from reads first (``ckan_plan``). A run that has something
-to write takes the dataset's lease (``ckan_lease``: one run at a time, across machines), and
+down). What changes is planned from reads first (``publish.ckan.plan``). A run that has something
+to write takes the dataset's lease (``publish.ckan.lease``: one run at a time, across machines), and
 then updates **in place**: every resource keeps its id and download URL.
 
 1. resources left over by an interrupted run (surplus keys) are deleted;
@@ -134,7 +134,7 @@ class CkanTarget:
 
     def _catalog_side(self, build: Build, package: Package) -> list[str]:
         """What every publish keeps current beside the dataset: the translated fields (when the
-        portal's schema has them) and the organisation's DCAT catalog (publish/ckan_dcat.py)."""
+        portal's schema has them) and the organisation's DCAT catalog (publish/ckan/dcat.py)."""
         return [
             *write_translations(self.client, build, package),
             *publish_catalog(self.client, build, package, prefix=self.prefix),

@@ -3,7 +3,7 @@
 ckanext-dcat (2.4.4) puts other languages into the portal's own ``/catalog.rdf`` only from the
 fields ``title_translated``, ``notes_translated`` and ``tags_translated`` of a
 ckanext-scheming schema (``ckan/scheming/opendata_dataset.yaml`` ships one). A portal without
-them gets nothing extra: the ``title_<lang>`` extras stay as they are (``ckan_metadata``).
+them gets nothing extra: the ``title_<lang>`` extras stay as they are (``publish.ckan.metadata``).
 """
 
 from __future__ import annotations

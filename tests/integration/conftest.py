@@ -154,7 +154,7 @@ def portal_names(ckan_admin: ckanapi.RemoteCKAN, ckan_cleanup: Any, unique_name:
 
     def register(slug: str) -> str:
         name = f"{unique_name}-{slug}"
-        # ... and the organisation's DCAT catalog dataset the target writes (publish/ckan_dcat.py)
+        # ... and the organisation's DCAT catalog dataset the target writes (publish/ckan/dcat.py)
         for n in (name, f"{name}--staging", f"{unique_name}-ornskoldsviks-kommun-dcat"):
             ckan_cleanup.dataset(n)
             names.append(n)

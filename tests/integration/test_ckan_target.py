@@ -192,7 +192,7 @@ def test_schema_change_updates_the_dictionary_or_rebuilds_the_table(
     publisher = {**BASE_MANIFEST["publisher"], "organization": org}
     write_dataset(tmp_path, "tabell", fields, b"id,count\na,1\nb,2\n", primary_key=["id"], publisher=publisher)
     name = portal_names("tabell")
-    ckan_cleanup.dataset(f"{unique_name}-{org}-dcat")  # the organisation's DCAT catalog (ckan_dcat.py)
+    ckan_cleanup.dataset(f"{unique_name}-{org}-dcat")  # the organisation's DCAT catalog (publish/ckan/dcat.py)
     first = target.publish(built(tmp_path, "tabell", tmp_path / "w1"))
     assert first.change == "created"
     assert ckan_anon.action.organization_show(id=org)["title"] == "Testkommunen"  # created on the way

@@ -2,7 +2,7 @@
 
 The races of the old design (issue 11): both runs exiting 0 with an empty table, an alias on
 an orphan table, duplicate resources. Here the runs meet at the portal's lease
-(publish/ckan_lease.py): as two targets in two threads, and as two `opendata publish`
+(publish/ckan/lease.py): as two targets in two threads, and as two `opendata publish`
 processes with separate build folders (like two machines, so only the portal lease can keep
 them apart), after a data change.
 """
