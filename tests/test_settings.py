@@ -13,7 +13,12 @@ ROOT = Path(__file__).resolve().parent.parent
 READ = re.compile(r"""(?:environ\.get|getenv|environ\[|environ\.setdefault)\(?\s*["']([A-Z][A-Z0-9_]+)["']""")
 SHELL = re.compile(r"\$\{([A-Z][A-Z0-9_]+):-")
 # Set by the project for Prefect's own use (no telemetry, its startup timeout, its log level); never read.
-WRITTEN_ONLY = {"PREFECT_SERVER_ANALYTICS_ENABLED", "DO_NOT_TRACK", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"}
+WRITTEN_ONLY = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED",
+    "DO_NOT_TRACK",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS",
+    "PREFECT_CLIENT_CSRF_SUPPORT_ENABLED",
+}
 SHELL_INTERNAL = {"HOSTNAME", "OUR_DB", "OUR_DS_DB", "OUR_REDIS_PORT", "PREFECT_SERVER_DATABASE_CONNECTION_URL"}
 
 
