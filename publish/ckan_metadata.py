@@ -70,6 +70,7 @@ MANAGED_EXTRAS = {
     "publisher_identifier",
     "contact_uri",
     "access_rights",
+    "modified",
     "spatial_uri",
     "spatial_text",
     "temporal_start",
@@ -204,6 +205,9 @@ def package_extras(build: Build, provenance: dict[str, str], schema_url: str | N
         "temporal_end": m.temporal.end.isoformat() if m.temporal and m.temporal.end else None,
         "attribution": m.attribution,
         "conforms_to": json.dumps([schema_url]) if schema_url else None,
+        # dct:modified = when this content was extracted (kept while the content is unchanged);
+        # dct:issued stays CKAN's metadata_created: the first publication on this portal.
+        "modified": provenance.get("opendata_extracted_at"),
     }
     extras.update({k: v for k, v in optional.items() if v})
     return extras

@@ -6,6 +6,8 @@
 # Everything lives in .ckan/ (git-ignored): venv/, ckan.ini, storage/, ckan.log, ckan.pid,
 # env (CKAN_URL + CKAN_API_TOKEN, mode 600). Stop with scripts/ckan-down.sh.
 # Search runs through the test-only plugin tests/ckan_portal/ckanext-searchstub (no Solr).
+# DCAT: ckanext-dcat + scheming (pinned) and the project profile ckan/ckanext-opendata; the
+# catalog settings come from scripts/ckan_catalog_config.py (docs/dcat.md).
 #
 # Overridable: CKAN_PORT (5055), CKAN_DB (ckan_test), CKAN_DATASTORE_DB (datastore_test),
 # CKAN_DB_USER (ckan_default), CKAN_DATASTORE_RO_USER (datastore_ro), CKAN_DB_PASSWORD,
