@@ -9,6 +9,7 @@ so ``dct:format`` is the media type literal, see tests/shacl/SOURCE.md).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
@@ -129,3 +130,46 @@ def test_ckanext_dcats_parser_reads_every_language_of_the_portals_rdf(
     everything = consume(download(f"{ckan_env.url}/catalog.rdf"), tmp_path)
     ours = [d for d in everything if d.get("title_translated", {}).get("sv") == b.manifest.title.get("sv")]
     assert ours and all(set(d["title_translated"]) == {"sv", "en"} for d in ours)
+
+
+def test_a_portal_without_the_dcat_ap_se_format_rule_writes_format_and_media_type_as_uris(
+    ckan_env, project_copy, portal_names, ckan_anon, tmp_path, unique_name
+):
+    """A DCAT-AP-NO portal (``format_as_literal`` false): every official shape, unrelaxed."""
+    target = CkanTarget(CkanClient(ckan_env.url, ckan_env.api_token), prefix=f"{unique_name}-")
+    name = portal_names("bredband")
+    target.publish(built(project_copy, "bredband", tmp_path / "w"))
+    package = ckan_anon.action.package_show(id=name)
+    ini = tmp_path / "ckan-no.ini"
+    ini.write_text(INI.read_text(encoding="utf-8"), encoding="utf-8")
+    facts = {"name": "Eksempel kommune", "country": "NO", "organization_number": "123456789"}
+    lines = [f"{k}={v}" for k, v in catalog_config().settings(facts).items()]
+    subprocess.run([str(CKAN), "config-tool", str(ini), *lines], capture_output=True, timeout=120, check=True)
+    (tmp_path / "package.json").write_text(json.dumps(package), encoding="utf-8")
+    out = subprocess.run(
+        [str(CKAN), "-c", str(ini), "dcat", "produce", "-f", "xml", str(tmp_path / "package.json")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    g = Graph().parse(data=out.stdout, format="xml")
+    for version in ("3.0.0", "3.0.1"):
+        assert check(g, literal_format=False, version=version).violations == []
+    media = {str(by_key(package)[k]["url"]): by_key(package)[k]["mimetype"] for k in ("data-csv", "data-parquet")}
+    for dist in g.subjects(ns.RDF.type, ns.DCAT.Distribution):
+        url = str(g.value(dist, ns.DCAT.downloadURL))
+        if url in media:
+            assert g.value(dist, ns.DCAT.mediaType) == URIRef(
+                f"http://www.iana.org/assignments/media-types/{media[url]}"
+            )
+            assert str(g.value(dist, ns.DCTERMS["format"])).startswith(f"{EU}/file-type/")
+
+
+def catalog_config():
+    """scripts/ckan_catalog_config.py as a module (it is a script, not part of a package)."""
+    spec = importlib.util.spec_from_file_location("ckan_catalog_config", REPO_ROOT / "scripts/ckan_catalog_config.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
