@@ -22,7 +22,7 @@ SLUGS = ("bredband", "nyckeltal", "skolor-wifi", "strategi-uppfoljning")
 @pytest.fixture(scope="module")
 def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("packages")
-    for name in ("datasets", "schemas"):
+    for name in ("datasets", "schemas", "publishers"):
         shutil.copytree(ROOT / name, root / name)
     out = {}
     with pytest.MonkeyPatch.context() as mp:
