@@ -35,6 +35,8 @@ from opendata.sources import SourceSettings
 DEFAULTS_FILE = "_defaults.yaml"
 MANIFEST_FILE = "dataset.yaml"
 
+# Folders of the published catalog (the site's and the per-publisher DCAT files'), never slugs.
+RESERVED_SLUGS = frozenset({"assets", "charts", "publishers"})
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,98}[a-z0-9]$"
 LANG_PATTERN = re.compile(r"^[a-z]{2}$")
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
@@ -232,6 +234,13 @@ class Manifest(Strict):
 
     # Set by load_manifest, not by the steward.
     folder: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("slug")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value in RESERVED_SLUGS:
+            raise ValueError(f"'{value}' is a folder of the published catalog; name the dataset otherwise")
+        return value
 
     @model_validator(mode="after")
     def _languages_present(self) -> Manifest:

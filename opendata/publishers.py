@@ -18,8 +18,8 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from opendata.errors import ManifestError
-from opendata.manifest_errors import format_validation_error
 from opendata.manifest import EMAIL_PATTERN, SLUG_PATTERN, Contact, License, LocalizedText, Strict
+from opendata.manifest_errors import format_validation_error
 from opendata.safe_yaml import read_yaml
 
 PUBLISHERS_DIR = "publishers"

@@ -123,7 +123,6 @@ def transcribe(text: str) -> list[Measure]:
     return measures
 
 
-
 def render(measures: list[Measure], kept: dict[str, tuple[str, str]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
