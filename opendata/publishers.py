@@ -176,3 +176,16 @@ def load_publisher(folder: Path, publisher_id: str, where: Path) -> PublisherFil
 def all_publishers(datasets_dir: Path) -> list[PublisherFile]:
     folder = publishers_dir(datasets_dir)
     return [load_publisher(folder, p.stem, p) for p in sorted(folder.glob("*.yaml"))]
+
+
+def datasets_of(datasets_dir: Path, publisher_id: str) -> list[str]:
+    """The slugs of the datasets that name ``publisher_id`` (``opendata publish --publisher``)."""
+    from opendata.manifest import discover, load_manifest
+
+    known = [p.stem for p in sorted(publishers_dir(datasets_dir).glob("*.yaml"))]
+    if publisher_id not in known:
+        raise ManifestError(
+            f"no publisher '{publisher_id}' (no {PUBLISHERS_DIR}/{publisher_id}.yaml); "
+            f"the publishers are: {', '.join(known) or 'none'}"
+        )
+    return [f.name for f in discover(datasets_dir) if load_manifest(f).publisher.id == publisher_id]

@@ -130,3 +130,17 @@ def test_moss_comes_out_as_dcat_ap_no_in_bokmal_under_nlod(two_publishers: Path)
     sv = Graph().parse(two_publishers / "publishers" / "ornskoldsvik" / "catalog.rdf", format="xml")
     sv_ds = sv.value(predicate=ns.RDF.type, object=ns.DCAT.Dataset)
     assert sv.value(sv_ds, ns.DCTERMS.publisher) == URIRef("http://dataportal.se/organisation/SE2120002445")
+
+
+def test_publish_takes_a_publisher_and_names_the_known_ones(project: Path) -> None:
+    from typer.testing import CliRunner
+
+    from opendata.cli import app
+    from opendata.publishers import datasets_of
+
+    moss = datasets_of(project / "datasets", "moss")
+    assert "moss-strategi-tiltak" in moss and "bredband" not in moss
+    result = CliRunner().invoke(app, ["publish", "--publisher", "oslo"])
+    assert result.exit_code == 2 and "no publisher 'oslo'" in result.output and "moss, ornskoldsvik" in result.output
+    result = CliRunner().invoke(app, ["publish", "bredband", "--publisher", "moss"])
+    assert result.exit_code == 2 and "not both" in result.output
