@@ -215,3 +215,13 @@ def test_jsonstat_decoder_reads_lists_sparse_values_and_every_status_form() -> N
         cells({**base, "value": [1, 2, 3]}, "x")
     with pytest.raises(SourceError, match="dimension 'r' has 2 categories, size says 3"):
         dimensions({**base, "size": [3, 2], "value": []}, "x")
+
+
+def test_labels_only_for_the_variables_asked(httpserver: HTTPServer) -> None:
+    def answer(request: Request) -> Response:
+        return Response(json.dumps(jsonstat(query_of(request), moss_value, moss_status)), mimetype="application/json")
+
+    httpserver.expect_request(TABLE).respond_with_handler(answer)
+    s = settings(httpserver.url_for("/api/pxwebapi/v2"), labels=["ContentsCode"])
+    table = SOURCE.parse(s, SOURCE.fetch(s, Path("."))).table
+    assert table.column_names == ["municipality", REGION, "ContentsCode", "ContentsCode_label", "Tid", "value", "status"]

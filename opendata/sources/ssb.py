@@ -64,6 +64,9 @@ class SsbSettings(NetworkSettings):
     lang: Literal["no", "en"] = "no"
     selection: dict[str, list[str]] = Field(min_length=1, description="value codes per variable (valueCodes)")
     municipality: Municipality | None = None
+    labels: list[str] | None = Field(
+        default=None, description="the variables that get a <variable>_label column (default: all)"
+    )
     max_cells: int = Field(default=MAX_CELLS, ge=1, le=MAX_CELLS, description="cells per query, at most")
     min_interval: float = Field(default=2.0, ge=0, le=60, description="seconds between queries (30 a minute)")
     max_queries: int = Field(default=50, ge=1, description="refuse a selection that needs more queries")
@@ -112,7 +115,9 @@ class SsbSource(Source[SsbSettings]):
             data = load_json(part)
             dims = dimensions(data, part.url)
             names = [d.id for d in dims]
-            part_header = [c for d in dims for c in (d.id, f"{d.id}_label")] + ["value", "status"]
+            labelled = [settings.labels is None or d.id in settings.labels for d in dims]
+            part_header = [c for d, lab in zip(dims, labelled, strict=True) for c in (d.id, f"{d.id}_label")[: 1 + lab]]
+            part_header += ["value", "status"]
             if settings.municipality:
                 part_header = ["municipality", *part_header]
             if header is not None and part_header != header:
@@ -122,7 +127,9 @@ class SsbSource(Source[SsbSettings]):
                 keep, today = _today(settings, names, cell.codes, part.url)
                 if not keep:
                     continue
-                row = [x for d, c in zip(dims, cell.codes, strict=True) for x in (c, d.labels[c])]
+                row = [
+                    x for d, c, lab in zip(dims, cell.codes, labelled, strict=True) for x in (c, d.labels[c])[: 1 + lab]
+                ]
                 row += [json_text(cell.value), cell.status or ""]
                 rows.append((_order(settings, names, cell.codes), [today, *row] if today else row))
         if not rows or header is None:
