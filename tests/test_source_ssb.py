@@ -224,4 +224,12 @@ def test_labels_only_for_the_variables_asked(httpserver: HTTPServer) -> None:
     httpserver.expect_request(TABLE).respond_with_handler(answer)
     s = settings(httpserver.url_for("/api/pxwebapi/v2"), labels=["ContentsCode"])
     table = SOURCE.parse(s, SOURCE.fetch(s, Path("."))).table
-    assert table.column_names == ["municipality", REGION, "ContentsCode", "ContentsCode_label", "Tid", "value", "status"]
+    assert table.column_names == [
+        "municipality",
+        REGION,
+        "ContentsCode",
+        "ContentsCode_label",
+        "Tid",
+        "value",
+        "status",
+    ]
