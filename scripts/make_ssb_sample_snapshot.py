@@ -90,7 +90,8 @@ def main() -> None:
     parts = []
     for i, query in enumerate(split(settings.selection, settings.max_cells)):
         body = json.dumps(answer(settings, query, settings.municipality), ensure_ascii=False, indent=2) + "\n"
-        parts.append(RawPart(f"{i + 1:03d}-data.json", body.encode(), data_url(settings, query), "application/json", RECORDED))
+        url = data_url(settings, query)
+        parts.append(RawPart(f"{i + 1:03d}-data.json", body.encode(), url, "application/json", RECORDED))
     folder = ROOT / "datasets" / SLUG / "archive"
     shutil.rmtree(folder / "source", ignore_errors=True)
     raw = snapshot_of(parts, f"{settings.base_url.rstrip('/')}/tables/{settings.table}", None)

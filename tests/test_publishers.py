@@ -137,7 +137,6 @@ def test_publish_takes_a_publisher_and_names_the_known_ones(project: Path) -> No
     from typer.testing import CliRunner
 
     from opendata.cli import app
-    from opendata.publishers import datasets_of
 
     moss = datasets_of(project / "datasets", "moss")
     assert "moss-strategi-tiltak" in moss and "bredband" not in moss
