@@ -144,3 +144,16 @@ def test_publish_takes_a_publisher_and_names_the_known_ones(project: Path) -> No
     assert result.exit_code == 2 and "no publisher 'oslo'" in result.output and "moss, ornskoldsvik" in result.output
     result = CliRunner().invoke(app, ["publish", "bredband", "--publisher", "moss"])
     assert result.exit_code == 2 and "not both" in result.output
+
+
+def test_the_ssb_series_joins_exactly_the_codes_moss_has_had() -> None:
+    m = load_manifest(ROOT / "datasets" / "moss-nokkeltall")
+    moss = next(p for p in all_publishers(ROOT / "datasets") if p.id == "moss")
+    assert m.source.type == "ssb" and m.source.municipality is not None
+    spans = [(c.code, c.first_year, c.last_year) for c in m.source.municipality.codes]
+    years = [
+        (c.code, c.valid_from.year if c.valid_from else None, c.valid_to.year if c.valid_to else None)
+        for c in moss.municipality_codes
+    ]
+    assert spans == years == [("3103", 2024, None), ("3002", 2020, 2023), ("0104", None, 2019)]
+    assert m.sample_data and "eksempeldata" in m.title.get("nb").lower()
