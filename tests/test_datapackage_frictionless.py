@@ -16,7 +16,7 @@ from opendata import build
 from opendata.manifest import load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
-SLUGS = ("bredband", "nyckeltal", "skolor-wifi", "strategi-uppfoljning")
+SLUGS = ("bredband", "moss-nokkeltall", "moss-strategi-tiltak", "nyckeltal", "skolor-wifi", "strategi-uppfoljning")
 
 
 @pytest.fixture(scope="module")
