@@ -148,7 +148,7 @@ def test_an_impossible_manifest_date_names_the_file_and_key(project: Path) -> No
 
 
 def test_markup_in_messages_and_cells_is_printed_as_text(project: Path) -> None:
-    path = project / "datasets/_defaults.yaml"
+    path = project / "publishers/ornskoldsvik.yaml"
     original = path.read_text(encoding="utf-8")
     path.write_text(original.replace("organization: ", "organization: Ö_", 1), encoding="utf-8")
     code, out = run(project, "validate", "bredband")

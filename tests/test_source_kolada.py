@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -172,6 +173,7 @@ def test_manifest_checks_ids_and_years(tmp_path: Path) -> None:
     (tmp_path / "datasets/_defaults.yaml").write_text(
         (root / "_defaults.yaml").read_text(encoding="utf-8"), encoding="utf-8"
     )
+    shutil.copytree(root.parent / "publishers", tmp_path / "publishers")
     text = (root / "nyckeltal/dataset.yaml").read_text(encoding="utf-8")
     (folder / "dataset.yaml").write_text(text.replace("- N07900", "- N7900"), encoding="utf-8")
     with pytest.raises(ManifestError, match=r"'source\.kpis': not Kolada KPI ids: N7900"):

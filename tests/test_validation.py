@@ -128,6 +128,7 @@ def test_excel_rows_are_numbered_as_in_the_workbook(tmp_path: Path) -> None:
 
     root = Path(__file__).resolve().parent.parent
     shutil.copytree(root / "datasets", tmp_path / "datasets")
+    shutil.copytree(root / "publishers", tmp_path / "publishers")
     shutil.copytree(root / "schemas", tmp_path / "schemas")
     path = tmp_path / "datasets/bredband/source/pts-tabellbilaga-exempel.xlsx"
     book = load_workbook(path)
