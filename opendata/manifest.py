@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from opendata.charts import ChartSpec
+from opendata.citations import Citations
 from opendata.errors import ManifestError
 from opendata.join import JoinSpec
 from opendata.manifest_errors import format_validation_error
@@ -225,6 +226,9 @@ class Manifest(Strict):
     )
     constants: dict[str, str] = Field(
         default_factory=dict, description="fields with the same value on every row (field: value)"
+    )
+    citations: Citations | None = Field(
+        default=None, description="the rows whose figures come from a cited publication (opendata.citations)"
     )
     xlsx: bool = Field(
         default=True,

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from opendata.citations import cite
 from opendata.hints import did_you_mean
 from opendata.manifest import Manifest
 from opendata.report import CellError
@@ -32,6 +33,7 @@ class PreparedTable:
     as_written: dict[str, pa.ChunkedArray] = field(default_factory=dict)  # before normalising
     typed: pa.Table | None = None  # the same table typed by the schema, once validation made it
     schema: TableSchema | None = None  # the schema it was prepared (and validated) against
+    row_numbers: tuple[int, ...] | None = None  # the source row of each row, if not consecutive
 
     def cell_as_written(self, column: str, index: int, fallback: str | None) -> str | None:
         """A cell as the steward typed it ('93,27'), for messages about normalised columns."""
@@ -42,12 +44,15 @@ class PreparedTable:
 
     def source_row(self, index: int) -> int:
         """The row (or line) in the source file of table row ``index`` (0-based)."""
+        if self.row_numbers is not None and 0 <= index < len(self.row_numbers):
+            return self.row_numbers[index]
         return self.first_data_row + index
 
 
 def prepare(parsed: ParsedTable, manifest: Manifest, schema: TableSchema) -> tuple[PreparedTable, list[CellError]]:
     mapping = manifest.columns
     header = parsed.table.column_names
+    constants = {**manifest.constants, **(manifest.citations.constants() if manifest.citations else {})}
     errors: list[CellError] = []
     for source_name in mapping:
         if source_name not in header:
@@ -61,7 +66,7 @@ def prepare(parsed: ParsedTable, manifest: Manifest, schema: TableSchema) -> tup
                 )
             )
     field_to_source = {mapping.get(name, name): name for name in header}
-    for name in manifest.constants:
+    for name in constants:
         if name in field_to_source:
             errors.append(
                 CellError(
@@ -71,7 +76,7 @@ def prepare(parsed: ParsedTable, manifest: Manifest, schema: TableSchema) -> tup
                 )
             )
     for name in schema.field_names:
-        if name in manifest.constants or name in field_to_source:
+        if name in constants or name in field_to_source:
             continue
         if not any(e.column == name for e in errors):
             errors.append(
@@ -88,7 +93,7 @@ def prepare(parsed: ParsedTable, manifest: Manifest, schema: TableSchema) -> tup
                     source_column=source_name,
                 )
             )
-    present = [n for n in schema.field_names if n in field_to_source or n in manifest.constants]
+    present = [n for n in schema.field_names if n in field_to_source or n in constants]
     decimal = getattr(manifest.source, "decimal", ".")
     thousands = getattr(manifest.source, "thousands", "")
     numeric = set(schema.numeric_fields)
@@ -96,8 +101,8 @@ def prepare(parsed: ParsedTable, manifest: Manifest, schema: TableSchema) -> tup
     as_written: dict[str, pa.ChunkedArray] = {}
     rows = parsed.table.num_rows
     for name in present:
-        if name in manifest.constants and name not in field_to_source:
-            columns.append(pa.chunked_array([pa.array([manifest.constants[name]] * rows, pa.string())]))
+        if name in constants and name not in field_to_source:
+            columns.append(pa.chunked_array([pa.array([constants[name]] * rows, pa.string())]))
             continue
         column = trim(parsed.table.column(field_to_source[name]))
         if name in numeric and (decimal != "." or thousands):
@@ -105,6 +110,9 @@ def prepare(parsed: ParsedTable, manifest: Manifest, schema: TableSchema) -> tup
             column = normalise_number(column, decimal, thousands)
         columns.append(column)
     table = pa.table(columns, names=present) if present else pa.table({})
+    if manifest.citations:
+        table, cited = cite(table, manifest.citations, parsed.source_row, set(manifest.constants))
+        errors += cited
     prepared = PreparedTable(
         table,
         parsed.origin,
@@ -113,6 +121,7 @@ def prepare(parsed: ParsedTable, manifest: Manifest, schema: TableSchema) -> tup
         {name: field_to_source.get(name, "(constant)") for name in present},
         as_written,
         schema=schema,
+        row_numbers=parsed.row_numbers,
     )
     return prepared, errors
 
