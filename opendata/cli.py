@@ -122,6 +122,9 @@ def validate(
 def publish(
     slug: Annotated[str | None, typer.Argument(help="the dataset to publish")] = None,
     all_: Annotated[bool, typer.Option("--all", help="publish every bundled dataset")] = False,
+    publisher: Annotated[
+        str | None, typer.Option(help="publish every dataset of this publisher (publishers/<id>.yaml)")
+    ] = None,
     target: Annotated[str, typer.Option(help="auto (CKAN when CKAN_URL is set, else local), local or ckan")] = "auto",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would change, write nothing")] = False,
     replay: Annotated[
@@ -133,8 +136,8 @@ def publish(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show Prefect's log lines")] = False,
 ) -> None:
     """Publish one dataset or all of them through the Prefect flows."""
-    if bool(slug) == all_:
-        raise _fail("give a dataset slug or --all (not both)")
+    if bool(slug) == (all_ or bool(publisher)):
+        raise _fail("give a dataset slug, or --all or --publisher (not both)")
     _quiet_prefect(verbose)
     from flows.outcomes import failed_slugs
     from flows.prefect_api import PrefectUnavailable, ensure_api
@@ -144,6 +147,10 @@ def publish(
     try:
         resolved = resolve_name(target)
         slugs = [dataset_folder(_root(), slug).name] if slug else [p.name for p in discover(_root())]
+        if publisher:
+            from opendata.publishers import datasets_of
+
+            slugs = [s for s in slugs if s in datasets_of(_root(), publisher)]
     except OpendataError as exc:
         raise _fail(str(exc)) from None
     if slug and not (_root() / slug / "dataset.yaml").exists():

@@ -69,13 +69,16 @@ def new(
     slug: Annotated[str, typer.Argument(help="the new dataset's name: lowercase letters, digits and '-'")],
     from_: Annotated[Path, typer.Option("--from", help="the steward's file: a CSV export or an .xlsx workbook")],
     sheet: Annotated[str | None, typer.Option(help="the workbook's sheet (when it has several)")] = None,
+    publisher: Annotated[
+        str | None, typer.Option(help="whose dataset it is (publishers/<id>.yaml); needed when there are several")
+    ] = None,
 ) -> None:
     """Scaffold a dataset from a file: manifest, Table Schema and column mapping, dialect declared."""
     from opendata.scaffold import scaffold
     from opendata.settings import project_root
 
     try:
-        made = scaffold(project_root(), slug, from_, sheet)
+        made = scaffold(project_root(), slug, from_, sheet, publisher)
     except OpendataError as exc:
         raise _fail(str(exc)) from None
     dialect = ", ".join(f"{k}: {v!r}" for k, v in made.source.items() if k not in ("type", "path"))

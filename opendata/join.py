@@ -16,6 +16,7 @@ row and column), so the dataset stops before publishing, as for any other invali
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -59,7 +60,7 @@ def apply_joins(
     for spec in joins:
         table, found = _join(table, parsed, spec, lookups[spec.name], columns)
         findings += found
-    return ParsedTable(table, parsed.origin, parsed.first_data_row, parsed.location, tuple(findings))
+    return replace(parsed, table=table, findings=tuple(findings))
 
 
 def supplied_fields(joins: list[JoinSpec]) -> set[str]:
@@ -101,7 +102,7 @@ def _join(
     for i, code in enumerate(table.column(spec.key).to_pylist()):
         code = (code or "").strip()
         match = index.get(code) if code else None
-        row = parsed.first_data_row + i
+        row = parsed.source_row(i)
         if code and match is None:
             message = f"{code} is not in {spec.label}; check the code (a row with an unknown code is not published)"
             findings.append(CellError("lookup-unknown", message, row, key_field, spec.key, code))

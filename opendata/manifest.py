@@ -1,8 +1,9 @@
 """The dataset manifest (``datasets/<slug>/dataset.yaml``): one pydantic model for all of it.
 
 A steward edits these files by hand, so every rule fails with a message naming the file,
-the key and what is allowed. Shared defaults (publisher, licence, language) live in
-``datasets/_defaults.yaml`` and are merged under each manifest.
+the key and what is allowed. Each manifest names its publisher (``publisher: moss``); the
+layers under it are the publisher's file (``publishers/<id>.yaml``: licence, language,
+contact, place) and then ``datasets/_defaults.yaml`` (what every publisher shares).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pydantic import (
 )
 
 from opendata.charts import ChartSpec
+from opendata.citations import Citations
 from opendata.errors import ManifestError
 from opendata.join import JoinSpec
 from opendata.manifest_errors import format_validation_error
@@ -35,6 +37,8 @@ from opendata.sources import SourceSettings
 DEFAULTS_FILE = "_defaults.yaml"
 MANIFEST_FILE = "dataset.yaml"
 
+# Folders of the published catalog (the site's and the per-publisher DCAT files'), never slugs.
+RESERVED_SLUGS = frozenset({"assets", "charts", "publishers"})
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,98}[a-z0-9]$"
 LANG_PATTERN = re.compile(r"^[a-z]{2}$")
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
@@ -121,6 +125,7 @@ class Publisher(Strict):
     """Who publishes. The DCAT fields (country, organisation number) are optional here and
     required by ``opendata.dcat``, which names the file and key when one is missing."""
 
+    id: str | None = Field(default=None, description="the publisher's file, publishers/<id>.yaml")
     name: str = Field(min_length=2)
     uri: str = Field(pattern=r"^https?://", description="the publisher's website")
     organization: str = Field(pattern=SLUG_PATTERN, description="the organisation's short name on the portal")
@@ -236,6 +241,9 @@ class Manifest(Strict):
     constants: dict[str, str] = Field(
         default_factory=dict, description="fields with the same value on every row (field: value)"
     )
+    citations: Citations | None = Field(
+        default=None, description="the rows whose figures come from a cited publication (opendata.citations)"
+    )
     xlsx: bool = Field(
         default=True,
         description="also publish data.xlsx (turn off for tables of millions of rows: it takes minutes to write)",
@@ -244,6 +252,13 @@ class Manifest(Strict):
 
     # Set by load_manifest, not by the steward.
     folder: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("slug")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value in RESERVED_SLUGS:
+            raise ValueError(f"'{value}' is a folder of the published catalog; name the dataset otherwise")
+        return value
 
     @model_validator(mode="after")
     def _languages_present(self) -> Manifest:
@@ -301,6 +316,8 @@ def load_manifest(folder: Path) -> Manifest:
     defaults_path = folder.parent / DEFAULTS_FILE
     defaults = _read_yaml(defaults_path) if defaults_path.exists() else {}
     raw = _deep_merge(defaults, _read_yaml(path))
+    if isinstance(raw.get("publisher"), str):  # named: its file is the lowest layer
+        raw = _deep_merge(_publisher_defaults(folder, raw.pop("publisher"), defaults, defaults_path), raw)
     raw.setdefault("slug", folder.name)
     try:
         manifest = Manifest.model_validate(raw)
@@ -310,6 +327,20 @@ def load_manifest(folder: Path) -> Manifest:
         raise ManifestError(f"{path}: slug '{manifest.slug}' must equal the folder name '{folder.name}'")
     _confine_paths(path, manifest, folder)
     return manifest.model_copy(update={"folder": folder.resolve()})
+
+
+def _publisher_defaults(folder: Path, named: str, defaults: dict[str, Any], defaults_path: Path) -> dict[str, Any]:
+    """The named publisher's keys (publishers/<id>.yaml), the lowest layer of the manifest."""
+    from opendata.publishers import PUBLISHER_KEYS, load_publisher, publishers_dir
+
+    shared = [k for k in PUBLISHER_KEYS if k in defaults]
+    if shared:
+        raise ManifestError(
+            f"{defaults_path}: sets {', '.join(shared)}, which belong to each publisher: move them to "
+            f"publishers/<id>.yaml (every publisher shares {DEFAULTS_FILE})"
+        )
+    publisher = load_publisher(publishers_dir(folder.parent), named, folder / MANIFEST_FILE)
+    return publisher.manifest_defaults()
 
 
 def dataset_folder(datasets_dir: Path, slug: str) -> Path:

@@ -89,6 +89,12 @@ def datapackage(
     }
     if manifest.attribution:
         package["attribution"] = manifest.attribution
+    if manifest.citations and manifest.citations.rows:
+        # The publications behind the cited rows (opendata.citations), as Data Package sources.
+        package["sources"] = [
+            {"title": c.source, **({"path": c.url} if c.url else {}), "rows": c.where, "fields": c.fields}
+            for c in manifest.citations.rows
+        ]
     if source_metadata:
         # What the source says about its data (e.g. Kolada's KPI titles and descriptions):
         # the data dictionary behind a code column such as ``kpi``.

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from opendata.citations import cite
 from opendata.hints import did_you_mean
 from opendata.manifest import Manifest
 from opendata.report import CellError
@@ -32,6 +33,7 @@ class PreparedTable:
     as_written: dict[str, pa.ChunkedArray] = field(default_factory=dict)  # before normalising
     typed: pa.Table | None = None  # the same table typed by the schema, once validation made it
     schema: TableSchema | None = None  # the schema it was prepared (and validated) against
+    row_numbers: tuple[int, ...] | None = None  # the source row of each row, if not consecutive
 
     def cell_as_written(self, column: str, index: int, fallback: str | None) -> str | None:
         """A cell as the steward typed it ('93,27'), for messages about normalised columns."""
@@ -42,17 +44,23 @@ class PreparedTable:
 
     def source_row(self, index: int) -> int:
         """The row (or line) in the source file of table row ``index`` (0-based)."""
+        if self.row_numbers is not None and 0 <= index < len(self.row_numbers):
+            return self.row_numbers[index]
         return self.first_data_row + index
 
 
 def prepare(parsed: ParsedTable, manifest: Manifest, schema: TableSchema) -> tuple[PreparedTable, list[CellError]]:
     """The parsed table under the schema's names and order, and what is wrong with its columns."""
     header = parsed.table.column_names
+    constants = {**manifest.constants, **(manifest.citations.constants() if manifest.citations else {})}
     field_to_source = {manifest.columns.get(name, name): name for name in header}
-    errors = column_errors(parsed, manifest, schema, field_to_source)
-    present = [n for n in schema.field_names if n in field_to_source or n in manifest.constants]
-    columns, as_written = _columns(parsed, manifest, schema, field_to_source, present)
+    errors = column_errors(parsed, manifest, schema, field_to_source, constants)
+    present = [n for n in schema.field_names if n in field_to_source or n in constants]
+    columns, as_written = _columns(parsed, manifest, schema, field_to_source, present, constants)
     table = pa.table(columns, names=present) if present else pa.table({})
+    if manifest.citations:
+        table, cited = cite(table, manifest.citations, parsed.source_row, set(manifest.constants))
+        errors += cited
     prepared = PreparedTable(
         table,
         parsed.origin,
@@ -61,12 +69,17 @@ def prepare(parsed: ParsedTable, manifest: Manifest, schema: TableSchema) -> tup
         {name: field_to_source.get(name, "(constant)") for name in present},
         as_written,
         schema=schema,
+        row_numbers=parsed.row_numbers,
     )
     return prepared, errors
 
 
 def column_errors(
-    parsed: ParsedTable, manifest: Manifest, schema: TableSchema, field_to_source: dict[str, str]
+    parsed: ParsedTable,
+    manifest: Manifest,
+    schema: TableSchema,
+    field_to_source: dict[str, str],
+    constants: dict[str, str],
 ) -> list[CellError]:
     """Columns mapped but absent, both a column and a constant, required but absent, or unknown."""
     mapping, header = manifest.columns, parsed.table.column_names
@@ -82,7 +95,7 @@ def column_errors(
                     source_column=source_name,
                 )
             )
-    for name in manifest.constants:
+    for name in constants:
         if name in field_to_source:
             errors.append(
                 CellError(
@@ -92,7 +105,7 @@ def column_errors(
                 )
             )
     for name in schema.field_names:
-        if name in manifest.constants or name in field_to_source:
+        if name in constants or name in field_to_source:
             continue
         if not any(e.column == name for e in errors):
             errors.append(
@@ -113,7 +126,12 @@ def column_errors(
 
 
 def _columns(
-    parsed: ParsedTable, manifest: Manifest, schema: TableSchema, field_to_source: dict[str, str], present: list[str]
+    parsed: ParsedTable,
+    manifest: Manifest,
+    schema: TableSchema,
+    field_to_source: dict[str, str],
+    present: list[str],
+    constants: dict[str, str],
 ) -> tuple[list[pa.ChunkedArray], dict[str, pa.ChunkedArray]]:
     """The schema's columns in order: trimmed, constants filled in, numbers in the declared dialect
     normalised (with the cells as written kept, for the report)."""
@@ -124,8 +142,8 @@ def _columns(
     as_written: dict[str, pa.ChunkedArray] = {}
     rows = parsed.table.num_rows
     for name in present:
-        if name in manifest.constants and name not in field_to_source:
-            columns.append(pa.chunked_array([pa.array([manifest.constants[name]] * rows, pa.string())]))
+        if name in constants and name not in field_to_source:
+            columns.append(pa.chunked_array([pa.array([constants[name]] * rows, pa.string())]))
             continue
         column = trim(parsed.table.column(field_to_source[name]))
         if name in numeric and (decimal != "." or thousands):

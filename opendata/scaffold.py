@@ -107,9 +107,12 @@ def _csv(raw: RawSnapshot, relative: str) -> tuple[dict[str, Any], ParsedTable]:
     return source, _parse_csv(guess, raw)
 
 
-def scaffold(project: Path, slug: str, file: Path, sheet: str | None = None) -> Scaffold:
-    """Write datasets/<slug>/dataset.yaml, its source/ copy and schemas/<slug>.schema.json."""
+def scaffold(project: Path, slug: str, file: Path, sheet: str | None = None, publisher: str | None = None) -> Scaffold:
+    """Write datasets/<slug>/dataset.yaml, its source/ copy and schemas/<slug>.schema.json.
+
+    ``publisher``: the publisher's id; may be left out when publishers/ holds only one."""
     check_slug(slug)
+    owner = _publisher(project, publisher)
     folder = project / "datasets" / slug
     schema_path = project / "schemas" / f"{slug}.schema.json"
     for existing in (folder / MANIFEST_FILE, schema_path):
@@ -132,7 +135,7 @@ def scaffold(project: Path, slug: str, file: Path, sheet: str | None = None) -> 
         shutil.copyfile(file, folder / relative)
     schema_path.parent.mkdir(parents=True, exist_ok=True)
     schema_path.write_text(_schema_json(schema), encoding="utf-8")
-    manifest_text = manifest_yaml(slug, source, dict(zip(headers, names, strict=True)))
+    manifest_text = manifest_yaml(slug, source, dict(zip(headers, names, strict=True)), owner)
     (folder / MANIFEST_FILE).write_text(manifest_text, encoding="utf-8")
     return Scaffold(
         folder / MANIFEST_FILE, schema_path, folder / relative, source, parsed.table.num_rows,
@@ -145,18 +148,44 @@ def _schema_json(schema: dict[str, Any]) -> str:
     return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
 
 
-def manifest_yaml(slug: str, source: dict[str, Any], columns: dict[str, str]) -> str:
+def _publisher(project: Path, chosen: str | None) -> tuple[str | None, str]:
+    """(publisher id, main language): the one asked for, or the only one there is."""
+    from opendata.publishers import load_publisher, publishers_dir
+
+    folder = publishers_dir(project / "datasets")
+    known = sorted(p.stem for p in folder.glob("*.yaml"))
+    if chosen is None and len(known) > 1:
+        raise ManifestError(f"there are several publishers ({', '.join(known)}): say whose dataset it is (--publisher)")
+    if chosen is None and not known:
+        return None, "sv"  # an older project without publishers/: datasets/_defaults.yaml has them
+    pid = chosen or known[0]
+    return pid, load_publisher(folder, pid, folder).language
+
+
+PROMPTS = {
+    "sv": ("skriv datamängdens titel", "beskriv datamängden: vad en rad är, var uppgifterna kommer ifrån"),
+    "nb": ("skriv datasettets tittel", "beskriv datasettet: hva en rad er, hvor tallene kommer fra"),
+}
+
+
+def manifest_yaml(
+    slug: str, source: dict[str, Any], columns: dict[str, str], owner: tuple[str | None, str] = (None, "sv")
+) -> str:
     def block(data: Any) -> str:
         return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100).rstrip()
 
+    pid, lang = owner
+    title, about = PROMPTS.get(lang, PROMPTS["sv"])
+    head = f"publisher: {pid}\n" if pid else ""
     return f"""\
 # Written by `opendata new {slug}`. Replace every TODO, then `opendata validate {slug}`.
-# Shared values (publisher, licence, contact, schedule) come from datasets/_defaults.yaml.
-title:
-  sv: "{TODO}: skriv datamängdens titel"
+# The publisher's values (licence, language, contact) come from publishers/<id>.yaml, shared
+# ones (schedule) from datasets/_defaults.yaml; any can be overridden here.
+{head}title:
+  {lang}: "{TODO}: {title}"
   en: "{TODO}: write the dataset's title"
 description:
-  sv: "{TODO}: beskriv datamängden: vad en rad är, var uppgifterna kommer ifrån"
+  {lang}: "{TODO}: {about}"
   en: "{TODO}: describe the dataset: what one row is, where the figures come from"
 themes: [GOVE]          # EU data themes: EDUC, TECH, GOVE, ENVI, TRAN, ... (docs: README)
 frequency: IRREG        # how often it changes: ANNUAL, QUARTERLY, MONTHLY, IRREG, ...

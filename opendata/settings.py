@@ -134,6 +134,10 @@ class Settings(BaseSettings):
         "CKAN_CONCURRENCY", "2", "Flow runs that may talk to the portal at once (`ckan-portal` limit).", "scripts",
         scripts=True,
     )  # fmt: skip
+    ckan_catalog_publisher: str = _env(
+        "CKAN_CATALOG_PUBLISHER", "ornskoldsvik", "The file in `publishers/` the test portal's site-wide catalog names.",
+        "scripts", scripts=True,
+    )  # fmt: skip
     ckan_port: str = _env("CKAN_PORT", "5055", "Port of the CKAN test portal.", "scripts", scripts=True)
     ckan_db: str = _env("CKAN_DB", "ckan_test", "PostgreSQL database of the test portal.", "scripts", scripts=True)
     ckan_datastore_db: str = _env(

@@ -1,7 +1,11 @@
 """Print the portal's DCAT catalog settings (ckanext-opendata) as ``key=value`` lines for
 ``ckan config-tool``: title, description, languages, publisher and licence of ``/catalog.rdf``.
 
-    python scripts/ckan_catalog_config.py [publisher-file]   # default: datasets/_defaults.yaml
+    python scripts/ckan_catalog_config.py [publisher-file]   # default: publishers/$CKAN_CATALOG_PUBLISHER.yaml
+
+A portal has one site-wide ``/catalog.rdf``: its publisher is the one that runs the portal,
+``CKAN_CATALOG_PUBLISHER`` (a file in ``publishers/``, default ``ornskoldsvik``). Each
+organization's own catalog is the pipeline's (docs/dcat.md).
 
 Runs with any Python that has PyYAML (scripts/ckan-up.sh uses CKAN's venv, which does not have
 the project installed), so it loads ``opendata/dcat/profiles.py`` by path: the national
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,19 +24,20 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SOURCE = ROOT / "datasets" / "_defaults.yaml"
+DEFAULT_SOURCE = ROOT / "publishers" / f"{os.environ.get('CKAN_CATALOG_PUBLISHER', '').strip() or 'ornskoldsvik'}.yaml"
 ADMS_TYPE = "http://purl.org/adms/publishertype/"
 
 
 def publisher_facts(source: Path = DEFAULT_SOURCE) -> dict[str, Any]:
-    """The publisher's facts (name, uri, country, organization_number, type): the one place
-    this script reads them, so a publisher model only needs this function re-pointed."""
-    data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-    publisher = data.get("publisher") or {}
+    """The publisher's facts (name, uri, country, organization_number, type) from its
+    ``publishers/<id>.yaml``: the one place this script reads them."""
+    if not source.is_file():
+        sys.exit(f"{source}: no such publisher file; set CKAN_CATALOG_PUBLISHER to a file in publishers/")
+    publisher = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
     for key in ("name", "country", "organization_number"):
         if not publisher.get(key):
-            sys.exit(f"{source}: publisher.{key} is not set; the portal's DCAT catalog needs it: set it there")
-    return publisher
+            sys.exit(f"{source}: {key} is not set; the portal's DCAT catalog needs it: set it there")
+    return dict(publisher)
 
 
 def profiles() -> Any:
@@ -49,7 +55,13 @@ def settings(publisher: dict[str, Any]) -> dict[str, str]:
     if country not in module.PROFILES:
         sys.exit(f"publisher.country '{country}' has no DCAT profile; expected one of {', '.join(module.PROFILES)}")
     profile = module.PROFILES[country]
-    name, number = str(publisher["name"]), str(publisher["organization_number"])
+    names = publisher["name"] if isinstance(publisher["name"], dict) else {"": publisher["name"]}
+    number = str(publisher["organization_number"])
+
+    def name_in(lang: str) -> str:
+        return str(names.get(lang) or next(iter(names.values())))
+
+    name = name_in(profile.languages[0])
     prefix = "ckanext.opendata.catalog."
     out = {
         "languages": " ".join(profile.languages),
@@ -64,8 +76,8 @@ def settings(publisher: dict[str, Any]) -> dict[str, str]:
     }
     out["concept_labels"] = json.dumps(concept_labels(module), ensure_ascii=False, sort_keys=True)
     for lang in profile.languages:
-        out[f"title.{lang}"] = profile.catalog_title[lang].format(name=name)
-        out[f"description.{lang}"] = profile.catalog_description[lang].format(name=name)
+        out[f"title.{lang}"] = profile.catalog_title[lang].format(name=name_in(lang))
+        out[f"description.{lang}"] = profile.catalog_description[lang].format(name=name_in(lang))
     return {prefix + k: v for k, v in out.items() if v}
 
 

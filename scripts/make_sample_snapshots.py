@@ -100,18 +100,27 @@ def part(name: str, url: str, data: Any) -> RawPart:
 
 def kolada_parts() -> list[RawPart]:
     ids = ",".join(KPIS)
-    meta = {
+    meta = {  # every field of v3's /kpi answer; unknown values null (this is sample data, not Kolada's answer)
         "values": [
             {
                 "id": kpi,
                 "title": title,
                 "description": f"EXEMPEL: Koladas definition hämtas från {KOLADA}/kpi/{kpi} vid en riktig körning.",
+                "auspice": None,
+                "operating_area": None,
+                "perspective": None,
+                "publication_date": None,
+                "prel_publication_date": None,
+                "publ_period": None,
+                "has_ou_data": False,
                 "is_divided_by_gender": len(genders) > 1,
                 "municipality_type": "K",
             }
             for kpi, (title, genders, _) in KPIS.items()
         ],
         "count": len(KPIS),
+        "next_url": None,
+        "previous_url": None,
     }
     values = []
     for kpi, (_, genders, series) in KPIS.items():
@@ -123,7 +132,7 @@ def kolada_parts() -> list[RawPart]:
                     "municipality": "2284",
                     "period": year,
                     "values": [
-                        {"gender": g, "value": v, "count": 1, "status": ""}
+                        {"gender": g, "value": v, "count": 1, "status": "", "isdeleted": False}
                         for g, v in zip(genders, numbers, strict=True)
                     ],
                 }
@@ -131,7 +140,9 @@ def kolada_parts() -> list[RawPart]:
     data_url = f"{KOLADA}/data/kpi/{ids}/municipality/2284/year/{','.join(map(str, YEARS))}?per_page=5000"
     return [
         part("001-kpi.json", f"{KOLADA}/kpi/{ids}", meta),
-        part("002-data.json", data_url, {"values": values, "count": len(values), "next_page": None}),
+        part(
+            "002-data.json", data_url, {"values": values, "count": len(values), "next_url": None, "previous_url": None}
+        ),
     ]
 
 
@@ -157,7 +168,7 @@ def skolverket_parts() -> list[RawPart]:
             "geoCoordinates": {"coordinateSweRefN": None, "coordinateSweRefE": None, "latitude": lat, "longitude": lon},
         }
         attributes = {
-            "displayName": name,
+            "displayName": name.removeprefix("Exempelskolan ").removeprefix("Exempelgymnasiet "),  # the short name
             "status": "AKTIV",
             "url": None,
             "email": None,
@@ -169,7 +180,7 @@ def skolverket_parts() -> list[RawPart]:
             ],
             "orientationType": "ALLMAN",
             "schoolUnitType": "SKOLENHET",
-            "schoolName": None,
+            "schoolName": name,  # the full name, which the source takes
             "municipalityCode": "2284",
             "schoolTypes": [school_type],
         }

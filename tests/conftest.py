@@ -37,7 +37,7 @@ def prefect_harness() -> Iterator[None]:
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A throwaway copy of datasets/ and schemas/; flows and the CLI read and build there."""
-    for name in ("datasets", "schemas"):
+    for name in ("datasets", "schemas", "publishers"):
         shutil.copytree(ROOT / name, tmp_path / name)
     monkeypatch.setenv("OPENDATA_HOME", str(tmp_path))
     monkeypatch.delenv("OPENDATA_BUILD", raising=False)

@@ -16,6 +16,7 @@ SLUGS = ("bredband", "nyckeltal", "skolor-wifi", "strategi-uppfoljning")
 def publish_all(tmp: Path, slugs: tuple[str, ...] = SLUGS) -> Path:
     shutil.copytree(ROOT / "datasets", tmp / "datasets")
     shutil.copytree(ROOT / "schemas", tmp / "schemas")
+    shutil.copytree(ROOT / "publishers", tmp / "publishers")
     catalog = LocalCatalog(tmp / "catalog")
     for slug in slugs:
         m = load_manifest(tmp / "datasets" / slug)

@@ -1,12 +1,15 @@
 """Answers in each service's documented format, and the helpers the network-source tests share.
 
 Kolada API v3: ``{"values": [{"kpi", "municipality", "period", "values": [{"gender", "value",
-"count", "status"}]}], "count", "next_page"}``; ``/kpi/{ids}``: ``{"values": [{"id", "title",
-"description", ...}]}``. Skolverket's Skolenhetsregistret v2: list ``{"meta", "data": {"type":
-"schoolunit", "attributes": [{"schoolUnitCode", "name", "status"}]}}``, details ``{"meta",
-"links", "data": {"type", "schoolUnitCode", "attributes": {"displayName", "status",
-"addresses": [{"type": "BESOKSADRESS", ..., "geoCoordinates": {"latitude", "longitude"}}],
-...}}}``.
+"count", "status", "isdeleted"}]}], "count", "next_url", "previous_url"}``; ``/kpi/{ids}``:
+``{"values": [{"id", "title", "description", "auspice", "operating_area", "perspective",
+"publication_date", "prel_publication_date", "publ_period", "has_ou_data",
+"is_divided_by_gender", "municipality_type"}], "count", "next_url", "previous_url"}``.
+Skolverket's Skolenhetsregistret v2: list ``{"meta", "data": {"type": "schoolunit",
+"attributes": [{"schoolUnitCode", "name", "status"}]}}``, details ``{"meta", "links", "data":
+{"type", "schoolUnitCode", "attributes": {"schoolName", "displayName", "status", "addresses":
+[{"type": "BESOKSADRESS", ..., "geoCoordinates": {"latitude", "longitude", "coordinateSweRefE",
+"coordinateSweRefN"}}], ...}}}``.
 """
 
 from __future__ import annotations
@@ -26,21 +29,36 @@ def kpi_meta(*ids: str) -> dict[str, Any]:
                 "id": i,
                 "title": f"Titel för {i}, andel (%)",
                 "description": f"Beskrivning av {i}.",
+                "auspice": "E",
                 "operating_area": "Test",
+                "perspective": "Resurser",
+                "publication_date": "2024-03-31",
+                "prel_publication_date": None,
+                "publ_period": "2023",
+                "has_ou_data": False,
+                "is_divided_by_gender": False,
+                "municipality_type": "K",
             }
             for i in ids
         ],
         "count": len(ids),
+        "next_url": None,
+        "previous_url": None,
     }
 
 
-def kolada_item(kpi: str, year: int, **by_gender: float | None) -> dict[str, Any]:
-    values = [{"gender": g, "value": v, "count": 1, "status": ""} for g, v in (by_gender or {"T": 50.0}).items()]
+def kolada_item(kpi: str, year: int, deleted: str = "", **by_gender: float | None) -> dict[str, Any]:
+    """deleted: the genders whose value Kolada has withdrawn (``isdeleted: true``)."""
+    values = [
+        {"gender": g, "value": v, "count": 1, "status": "", "isdeleted": g in deleted}
+        for g, v in (by_gender or {"T": 50.0}).items()
+    ]
     return {"kpi": kpi, "municipality": "2284", "period": year, "values": values}
 
 
 def kolada_page(items: list[dict[str, Any]], **more: Any) -> dict[str, Any]:
-    return {"values": items, "count": len(items), **more}
+    """One v3 page: ``next_url``/``previous_url`` are null unless given."""
+    return {"values": items, "count": len(items), "next_url": None, "previous_url": None, **more}
 
 
 def school_list(*units: tuple[str, str, str]) -> dict[str, Any]:
@@ -55,8 +73,14 @@ def school_list(*units: tuple[str, str, str]) -> dict[str, Any]:
 
 
 def school_detail(
-    code: str, name: str, street: str = "Skolgatan 1", lat: str = "63.29", lon: str = "18.71"
+    code: str,
+    name: str,
+    street: str = "Skolgatan 1",
+    lat: str = "63.29",
+    lon: str = "18.71",
+    display_name: str | None = None,
 ) -> dict[str, Any]:
+    """name is the full ``schoolName``; display_name the short ``displayName`` (default: the same)."""
     return {
         "meta": {"extractDate": "2026-11-25T06:00:00.00+01:00", "created": "2015-01-01", "modified": "2024-01-01"},
         "links": {"href": f"https://api.skolverket.se/skolenhetsregistret/v2/school-units/{code}", "rel": "self"},
@@ -64,7 +88,8 @@ def school_detail(
             "type": "schoolunit",
             "schoolUnitCode": code,
             "attributes": {
-                "displayName": name,
+                "schoolName": name,
+                "displayName": name if display_name is None else display_name,
                 "status": "AKTIV",
                 "addresses": [
                     {

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -102,10 +103,22 @@ def test_always_never_contacts_the_source(project: Path, httpserver: HTTPServer)
 
 
 def serve_live_sources(project: Path, httpserver: HTTPServer) -> None:
-    """Kolada and Skolverket answer from the local server; the manifests read them live."""
+    """Kolada, Skolverket and SSB answer from the local server; the manifests read them live."""
+    from werkzeug import Request, Response
+
+    from tests.test_source_ssb import jsonstat, moss_status, moss_value, query_of
+
+    def ssb(request: Request) -> Response:
+        return Response(json.dumps(jsonstat(query_of(request), moss_value, moss_status)), mimetype="application/json")
+
+    httpserver.expect_request("/api/pxwebapi/v2/tables/12137/data").respond_with_handler(ssb)
+    path = project / "datasets/moss-nokkeltall/dataset.yaml"
+    text = path.read_text(encoding="utf-8").replace("replay: always", "replay: never")
+    base = httpserver.url_for("/api/pxwebapi/v2")
+    path.write_text(text.replace("  type: ssb\n", f"  type: ssb\n  base_url: {base}\n"), encoding="utf-8")
     meta = kpi_meta(*KPIS.split(","))
     httpserver.expect_request(f"/v3/kpi/{KPIS}").respond_with_json(meta)
-    by_gender = {"N15504": {"T": 225.6, "K": 239.5, "M": None}}
+    by_gender: dict[str, dict[str, Any]] = {"N15504": {"T": 225.6, "K": 239.5, "M": None}}
     items = [
         kolada_item(k, y, **by_gender.get(k, {"T": 50.0 + y - 2019}))
         for k in KPIS.split(",")
@@ -149,7 +162,8 @@ def test_replay_publishes_the_same_bytes_as_the_run_that_archived(project: Path,
     live = publish_all(return_state=True)
     assert live.is_completed(), live.message
     assert {o.slug: o.status for o in outcomes_of(live)} == dict.fromkeys(
-        ["bredband", "nyckeltal", "skolor-wifi", "strategi-uppfoljning"], "created"
+        ["bredband", "moss-nokkeltall", "moss-strategi-tiltak", "nyckeltal", "skolor-wifi", "strategi-uppfoljning"],
+        "created",
     )
     assert not any(o.message for o in outcomes_of(live))  # nothing was replayed
     archived, catalog = outputs(project), (project / "build/catalog/catalog.json").read_bytes()
@@ -178,7 +192,9 @@ def test_the_bundled_datasets_publish_offline_and_say_they_replayed(project: Pat
     assert "replayed from archive 2026-11-25 (sample snapshot)" in lines["nyckeltal"]
     assert "join skolverket: replayed from archive 2026-11-25 (sample snapshot)" in lines["skolor-wifi"]
     assert "replayed" not in lines["bredband"] and "replayed" not in lines["strategi-uppfoljning"]
+    assert "replayed from archive 2026-11-25 (sample snapshot)" in lines["moss-nokkeltall"]
     assert all("created" in lines[s] for s in ("bredband", "nyckeltal", "skolor-wifi", "strategi-uppfoljning"))
+    assert all("created" in lines[s] for s in ("moss-nokkeltall", "moss-strategi-tiltak"))
     catalog = json.loads((project / "build/catalog/catalog.json").read_text(encoding="utf-8"))
     assert catalog["datasets"]["nyckeltal"]["provenance"]["replayed"].startswith("replayed from archive")
 

@@ -41,10 +41,17 @@ def test_a_norwegian_publisher_gets_dcat_ap_no_settings(config) -> None:
 
 
 def test_a_missing_fact_names_the_file_and_the_key(config, tmp_path: Path) -> None:
-    source = tmp_path / "_defaults.yaml"
-    source.write_text("publisher:\n  name: Eksempel kommune\n  country: SE\n", encoding="utf-8")
+    source = tmp_path / "eksempel.yaml"
+    source.write_text("name:\n  sv: Eksempel kommune\ncountry: SE\n", encoding="utf-8")
     with pytest.raises(SystemExit) as stop:
         config.publisher_facts(source)
     assert str(stop.value) == (
-        f"{source}: publisher.organization_number is not set; the portal's DCAT catalog needs it: set it there"
+        f"{source}: organization_number is not set; the portal's DCAT catalog needs it: set it there"
     )
+
+
+def test_the_portal_catalog_of_moss_speaks_bokmal_and_english(config) -> None:
+    root = SCRIPT.parent.parent
+    s = config.settings(config.publisher_facts(root / "publishers" / "moss.yaml"))
+    p = "ckanext.opendata.catalog."
+    assert s[p + "languages"] == "nb en" and "Moss" in s[p + "title.nb"] and "Moss" in s[p + "title.en"]

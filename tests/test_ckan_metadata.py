@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def bredband(tmp_path_factory: pytest.TempPathFactory) -> Build:
     tmp = tmp_path_factory.mktemp("p")
-    for name in ("datasets", "schemas"):
+    for name in ("datasets", "schemas", "publishers"):
         shutil.copytree(ROOT / name, tmp / name)
     m = load_manifest(tmp / "datasets" / "bredband")
     raw = build.extract(m)

@@ -50,7 +50,7 @@ def probe(project: Path, *args: str) -> dict[str, object]:
         ["list"],
         ["validate", "strategi-uppfoljning"],
         ["deployments", "--check"],
-        ["new", "publik-wifi", "--from", str(ROOT / "tests/fixtures/steward/publik-wifi.csv")],
+        ["new", "publik-wifi", "--from", str(ROOT / "tests/fixtures/steward/publik-wifi.csv"), "--publisher", "moss"],
         ["status"],
         ["history", "skolor-wifi"],
     ],

@@ -97,6 +97,7 @@ def test_same_input_gives_the_same_bytes(tmp_path: Path) -> None:
 def test_changed_row_changes_the_content_hash(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "datasets", tmp_path / "datasets")
     shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    shutil.copytree(ROOT / "publishers", tmp_path / "publishers")
     before = run_build("skolor-wifi", tmp_path / "before")
     path = tmp_path / "datasets/skolor-wifi/source/wifi-inventering.csv"
     path.write_bytes(path.read_bytes().replace(b";46;", b";47;"))

@@ -16,13 +16,13 @@ from opendata import build
 from opendata.manifest import load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
-SLUGS = ("bredband", "nyckeltal", "skolor-wifi", "strategi-uppfoljning")
+SLUGS = ("bredband", "moss-nokkeltall", "moss-strategi-tiltak", "nyckeltal", "skolor-wifi", "strategi-uppfoljning")
 
 
 @pytest.fixture(scope="module")
 def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("packages")
-    for name in ("datasets", "schemas"):
+    for name in ("datasets", "schemas", "publishers"):
         shutil.copytree(ROOT / name, root / name)
     out = {}
     with pytest.MonkeyPatch.context() as mp:

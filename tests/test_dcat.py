@@ -38,7 +38,7 @@ def built(project: Path, slug: str) -> Build:
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every bundled dataset, published to a local catalog served at BASE."""
     root = tmp_path_factory.mktemp("dcat")
-    for name in ("datasets", "schemas"):
+    for name in ("datasets", "schemas", "publishers"):
         shutil.copytree(ROOT / name, root / name)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("OPENDATA_ARCHIVE", str(root / "archive"))
@@ -117,7 +117,7 @@ def test_dcat_ap_se_rules_without_shacl(published: Path, graph: Graph) -> None:
 
 
 def test_issued_and_modified_follow_the_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("datasets", "schemas"):
+    for name in ("datasets", "schemas", "publishers"):
         shutil.copytree(ROOT / name, tmp_path / name)
     catalog = LocalCatalog(tmp_path / "catalog")
     catalog.publish(built(tmp_path, "skolor-wifi"))
@@ -225,7 +225,7 @@ def test_missing_dcat_fields_stop_publishing_with_a_clear_message(
 def test_a_new_base_url_rewrites_the_catalog_even_when_no_data_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in ("datasets", "schemas"):
+    for name in ("datasets", "schemas", "publishers"):
         shutil.copytree(ROOT / name, tmp_path / name)
     catalog = LocalCatalog(tmp_path / "catalog")
     b = built(tmp_path, "strategi-uppfoljning")

@@ -314,13 +314,14 @@ def test_patterns_go_to_re2_only_when_the_meaning_is_the_same(pattern: str, tran
 def write_dataset(root: Path, fields: list[dict[str, Any]], csv: str) -> Path:
     (root / "datasets").mkdir(parents=True)
     shutil.copy(ROOT / "datasets" / "_defaults.yaml", root / "datasets" / "_defaults.yaml")
+    shutil.copytree(ROOT / "publishers", root / "publishers")
     folder = root / "datasets" / "t-data"
     (folder / "source").mkdir(parents=True)
     (folder / "source" / "data.csv").write_text(csv, encoding="utf-8")
     (root / "schemas").mkdir()
     (root / "schemas" / "t-data.schema.json").write_text(json.dumps({"$schema": V2, "fields": fields}))
     (folder / "dataset.yaml").write_text(
-        "title: {sv: Test, en: Test}\ndescription: {sv: Test, en: Test}\nthemes: [TECH]\n"
+        "publisher: ornskoldsvik\ntitle: {sv: Test, en: Test}\ndescription: {sv: Test, en: Test}\nthemes: [TECH]\n"
         "frequency: ANNUAL\nsource: {type: csv, path: source/data.csv}\n",
         encoding="utf-8",
     )

@@ -26,7 +26,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "steward"
 def scaffolded(
     project: Path, name: str = "publik-wifi.csv", slug: str = "publik-wifi", sheet: str | None = None
 ) -> Path:
-    scaffold(project, slug, FIXTURES / name, sheet)
+    scaffold(project, slug, FIXTURES / name, sheet, "ornskoldsvik")
     return project / "datasets" / slug / "dataset.yaml"
 
 

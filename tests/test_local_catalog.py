@@ -32,6 +32,7 @@ def built(project: Path, slug: str, out: Path) -> Build:
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "datasets", tmp_path / "datasets")
+    shutil.copytree(ROOT / "publishers", tmp_path / "publishers")
     shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
     return tmp_path
 

@@ -44,7 +44,8 @@ def test_every_bundled_manifest_loads_with_its_schema_file() -> None:
 
 def test_defaults_are_merged_under_the_manifest() -> None:
     m = load_manifest(ROOT / "datasets" / "bredband")
-    assert m.publisher.name == "Örnsköldsviks kommun"  # from _defaults.yaml
+    assert m.publisher.name == "Örnsköldsviks kommun"  # from publishers/ornskoldsvik.yaml
+    assert m.publisher.id == "ornskoldsvik"
     assert m.schedule.cron == "0 6 1 4 *"  # the manifest's own value wins
     assert m.schedule.timezone == "Europe/Stockholm"  # ...and the rest of the block is kept
 

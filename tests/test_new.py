@@ -18,8 +18,17 @@ runner = CliRunner()
 
 
 def new(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, ["new", *args])
+    result = runner.invoke(app, ["new", *args, *(() if "--publisher" in args else ("--publisher", "ornskoldsvik"))])
     return result.exit_code, result.output
+
+
+def test_a_new_dataset_names_its_publisher_and_takes_its_language(project: Path) -> None:
+    code, out = new("publik-wifi", "--from", str(FIXTURES / "publik-wifi.csv"), "--publisher", "moss")
+    assert code == 0, out
+    manifest = yaml.safe_load((project / "datasets/publik-wifi/dataset.yaml").read_text(encoding="utf-8"))
+    assert manifest["publisher"] == "moss" and set(manifest["title"]) == {"nb", "en"}
+    result = runner.invoke(app, ["new", "other", "--from", str(FIXTURES / "publik-wifi.csv")])
+    assert result.exit_code == 2 and "several publishers (moss, ornskoldsvik)" in result.output
 
 
 def test_windows_1252_semicolon_csv_is_declared_with_its_dialect(project: Path) -> None:

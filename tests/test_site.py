@@ -67,7 +67,9 @@ def test_charts_are_svg_files_with_a_table(site: Path) -> None:
 def test_a_norwegian_publisher_gets_bokmal_pages(tmp_path: Path) -> None:
     src = Path(__file__).resolve().parent.parent
     shutil.copytree(src / "datasets", tmp_path / "datasets")
+    shutil.copytree(src / "publishers", tmp_path / "publishers")
     shutil.copytree(src / "schemas", tmp_path / "schemas")
+    shutil.copytree(src / "publishers", tmp_path / "publishers")
     manifest = tmp_path / "datasets" / "strategi-uppfoljning" / "dataset.yaml"
     data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
     data["language"] = "nb"
@@ -93,6 +95,7 @@ def test_a_norwegian_publisher_gets_bokmal_pages(tmp_path: Path) -> None:
 def test_a_chart_naming_an_unknown_field_stops_with_the_key_and_the_fields(tmp_path: Path) -> None:
     src = Path(__file__).resolve().parent.parent
     shutil.copytree(src / "datasets", tmp_path / "datasets")
+    shutil.copytree(src / "publishers", tmp_path / "publishers")
     shutil.copytree(src / "schemas", tmp_path / "schemas")
     manifest = tmp_path / "datasets" / "bredband" / "dataset.yaml"
     manifest.write_text(manifest.read_text(encoding="utf-8").replace("x: year", "x: yeer"), encoding="utf-8")
@@ -104,6 +107,7 @@ def test_a_chart_naming_an_unknown_field_stops_with_the_key_and_the_fields(tmp_p
 def test_a_chart_with_an_unknown_key_is_rejected(tmp_path: Path) -> None:
     src = Path(__file__).resolve().parent.parent
     shutil.copytree(src / "datasets", tmp_path / "datasets")
+    shutil.copytree(src / "publishers", tmp_path / "publishers")
     manifest = tmp_path / "datasets" / "bredband" / "dataset.yaml"
     manifest.write_text(manifest.read_text(encoding="utf-8").replace("y_max: 100", "ymax: 100"), encoding="utf-8")
     with pytest.raises(ManifestError, match="ymax"):
@@ -133,6 +137,7 @@ def test_a_failed_site_is_written_by_the_next_run(tmp_path: Path, monkeypatch: p
 
     src = Path(__file__).resolve().parent.parent
     shutil.copytree(src / "datasets", tmp_path / "datasets")
+    shutil.copytree(src / "publishers", tmp_path / "publishers")
     shutil.copytree(src / "schemas", tmp_path / "schemas")
     m = load_manifest(tmp_path / "datasets" / "bredband")
     raw = build.extract(m, record=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,60 @@ def test_follows_next_page_and_next_url(httpserver: HTTPServer) -> None:
         ("N07900", "2023"),
         ("N15814", "2023"),
     ]
+
+
+def test_values_kolada_withdrew_are_dropped(httpserver: HTTPServer) -> None:
+    """v3 marks a withdrawn value ``isdeleted: true``: it must not be published, the others stay."""
+    serve_meta(httpserver)
+    items = [kolada_item("N07900", 2022, deleted="T", T=12.0), kolada_item("N15814", 2023, deleted="K", T=80.4, K=81.0)]
+    httpserver.expect_request(DATA, query_string="per_page=5000").respond_with_json(kolada_page(items))
+    s = settings(httpserver.url_for("/v3"))
+    rows = rows_of(s, SOURCE.fetch(s, Path(".")))
+    assert [(r["kpi"], r["period"], r["gender"], r["value"]) for r in rows] == [("N15814", "2023", "T", "80.4")]
+
+
+def test_only_withdrawn_values_is_an_empty_result(httpserver: HTTPServer) -> None:
+    serve_meta(httpserver)
+    httpserver.expect_request(DATA).respond_with_json(kolada_page([kolada_item("N07900", 2022, deleted="T")]))
+    s = settings(httpserver.url_for("/v3"))
+    with pytest.raises(SourceError, match="Kolada answered no values"):
+        SOURCE.parse(s, SOURCE.fetch(s, Path(".")))
+
+
+def test_v3_pages_by_next_url_with_previous_url(httpserver: HTTPServer) -> None:
+    """The real v3 shape: absolute ``next_url`` and ``previous_url``, the last page's ``next_url`` null."""
+    serve_meta(httpserver)
+    first, second = httpserver.url_for(DATA) + "?per_page=5000", httpserver.url_for(DATA) + "?per_page=5000&page=2"
+    httpserver.expect_request(DATA, query_string="per_page=5000").respond_with_json(
+        kolada_page([kolada_item("N07900", 2022)], next_url=second)
+    )
+    httpserver.expect_request(DATA, query_string="per_page=5000&page=2").respond_with_json(
+        kolada_page([kolada_item("N07900", 2023)], previous_url=first)
+    )
+    s = settings(httpserver.url_for("/v3"))
+    raw = SOURCE.fetch(s, Path("."))
+    assert [p.name for p in raw.parts] == ["001-kpi.json", "002-data.json", "003-data.json"]
+    assert [(r["kpi"], r["period"]) for r in rows_of(s, raw)] == [("N07900", "2022"), ("N07900", "2023")]
+
+
+def test_the_full_kpi_metadata_reaches_the_data_dictionary(httpserver: HTTPServer) -> None:
+    serve_meta(httpserver)
+    httpserver.expect_request(DATA).respond_with_json(kolada_page([kolada_item("N07900", 2023)]))
+    s = settings(httpserver.url_for("/v3"))
+    kpi = SOURCE.metadata(s, SOURCE.fetch(s, Path(".")))["kolada"]["kpis"][0]
+    assert kpi == {
+        "id": "N07900",
+        "title": "Titel för N07900, andel (%)",
+        "description": "Beskrivning av N07900.",
+        "operating_area": "Test",
+        "perspective": "Resurser",
+        "auspice": "E",
+        "municipality_type": "K",
+        "is_divided_by_gender": False,
+        "has_ou_data": False,
+        "publ_period": "2023",
+        "publication_date": "2024-03-31",
+    }  # prel_publication_date is null: left out
 
 
 def test_kpis_and_years_are_sent_in_batches(httpserver: HTTPServer) -> None:
@@ -172,6 +227,7 @@ def test_manifest_checks_ids_and_years(tmp_path: Path) -> None:
     (tmp_path / "datasets/_defaults.yaml").write_text(
         (root / "_defaults.yaml").read_text(encoding="utf-8"), encoding="utf-8"
     )
+    shutil.copytree(root.parent / "publishers", tmp_path / "publishers")
     text = (root / "nyckeltal/dataset.yaml").read_text(encoding="utf-8")
     (folder / "dataset.yaml").write_text(text.replace("- N07900", "- N7900"), encoding="utf-8")
     with pytest.raises(ManifestError, match=r"'source\.kpis': not Kolada KPI ids: N7900"):

@@ -62,6 +62,24 @@ def test_list_and_details_become_one_row_per_unit(httpserver: HTTPServer) -> Non
     assert rows[2]["status"] == "UPPHORT" and rows[2]["visiting_address"] == ""
 
 
+def test_the_full_school_name_is_preferred_to_the_short_display_name(httpserver: HTTPServer) -> None:
+    """v2's detail has ``schoolName`` (full) and ``displayName`` (short); the list's ``name`` is the last resort."""
+    units = [
+        ("20000001", "Listnamn 1", "AKTIV"),
+        ("20000002", "Listnamn 2", "AKTIV"),
+        ("20000003", "Listnamn 3", "AKTIV"),
+    ]
+    httpserver.expect_request(LIST, query_string="municipality_code=2284").respond_with_json(school_list(*units))
+    full = school_detail("20000001", "Parkskolan 7-9 Örnsköldsvik", display_name="Parkskolan")
+    short_only = school_detail("20000002", "", display_name="Kort namn")
+    neither = school_detail("20000003", "", display_name="")
+    for code, detail in (("20000001", full), ("20000002", short_only), ("20000003", neither)):
+        httpserver.expect_request(f"{LIST}/{code}").respond_with_json(detail)
+    s = settings(httpserver.url_for(""))
+    names = [r["name"] for r in SOURCE.parse(s, SOURCE.fetch(s, Path("."))).table.to_pylist()]
+    assert names == ["Parkskolan 7-9 Örnsköldsvik", "Kort namn", "Listnamn 3"]
+
+
 def test_a_timeout_is_transient() -> None:
     with (
         silent_server() as url,

@@ -95,7 +95,9 @@ def test_a_dataset_with_todo_texts_is_not_published_by_the_flow(project: Path) -
     from flows.publish_dataset import publish_dataset
     from opendata.scaffold import scaffold
 
-    scaffold(project, "publik-wifi", Path(__file__).parent / "fixtures/steward/publik-wifi.csv")
+    scaffold(
+        project, "publik-wifi", Path(__file__).parent / "fixtures/steward/publik-wifi.csv", publisher="ornskoldsvik"
+    )
     state = publish_dataset("publik-wifi", target="local", return_state=True)
     assert state.is_failed()
     assert "not published until it is described" in str(state.result(raise_on_failure=False))

@@ -34,7 +34,8 @@ def run(project: Path, command: str, file: Path, sheet: str | None) -> subproces
     """One README line: `.venv/bin/opendata ...` with the fixture file in place of the example's."""
     args = command.split()[1:]
     if args[0] == "new":
-        args = [*args[:2], "--from", str(file), *(["--sheet", sheet] if sheet else [])]
+        owner = ["--publisher", args[args.index("--publisher") + 1]] if "--publisher" in args else []
+        args = [*args[:2], "--from", str(file), *(["--sheet", sheet] if sheet else []), *owner]
     from prefect.settings import PREFECT_API_URL
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CKAN_", "PREFECT_API"))}

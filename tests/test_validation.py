@@ -122,20 +122,24 @@ def test_report_json_and_markdown_name_row_column_value_rule(tmp_path: Path) -> 
 
 
 def test_excel_rows_are_numbered_as_in_the_workbook(tmp_path: Path) -> None:
-    """The bundled PTS-like workbook has its header on row 4: a bad value on row 6 says row 6."""
+    """The bundled PTS-like workbook is long (every municipality): a bad value on row 20 of the
+    sheet, Örnsköldsvik's first row, says row 20 (not table row 1)."""
     import shutil
 
     from openpyxl import load_workbook
 
     root = Path(__file__).resolve().parent.parent
     shutil.copytree(root / "datasets", tmp_path / "datasets")
+    shutil.copytree(root / "publishers", tmp_path / "publishers")
     shutil.copytree(root / "schemas", tmp_path / "schemas")
-    path = tmp_path / "datasets/bredband/source/pts-tabellbilaga-exempel.xlsx"
+    path = tmp_path / "datasets/bredband/source/pts-tabellbilaga-hastighet-exempel.xlsx"
     book = load_workbook(path)
-    book["Kommun"]["C6"] = 1.5  # 150 % with the percent format
+    sheet = book["Hastighet kommun hushåll"]
+    assert (sheet["A20"].value, sheet["E20"].value, sheet["F20"].value) == (2016, "Örnsköldsvik", "total")
+    sheet["H20"] = 1.5  # a share of 1.5: 150 %
     book.save(path)
     m = load_manifest(tmp_path / "datasets/bredband")
     _, report = build.validate(m, build.parse(m, build.extract(m)))
     assert [(e.row, e.column, e.source_column, e.rule, e.value) for e in report.errors] == [
-        (6, "households_100mbit_pct", "Hushåll ≥100 Mbit/s", "maximum", "150")
+        (20, "households_100mbit_pct", "Tillgång till minst 100 Mbit/s", "maximum", "150")
     ]

@@ -97,8 +97,10 @@ def profile_for(publisher: Publisher, where: str) -> Profile:
 
 
 def manifest_file(manifest: Manifest) -> str:
-    """The files a steward edits for the publisher: the manifest, over the shared defaults."""
+    """The files a steward edits for the publisher: its publishers/<id>.yaml, or the manifest."""
     folder = Path(manifest.folder)
+    if manifest.publisher.id:
+        return f"publishers/{manifest.publisher.id}.yaml (or {folder.parent.name}/{folder.name}/dataset.yaml)"
     return f"{folder.parent.name}/{folder.name}/dataset.yaml (or {folder.parent.name}/_defaults.yaml)"
 
 

@@ -17,6 +17,7 @@ from opendata.sources.excel import ExcelSettings, ExcelSource
 from opendata.sources.http import HttpSettings, HttpSource
 from opendata.sources.kolada import KoladaSettings, KoladaSource
 from opendata.sources.skolverket import SkolverketSettings, SkolverketSource
+from opendata.sources.ssb import SsbSettings, SsbSource
 
 REGISTRY: dict[str, Source[Any]] = {
     "csv": CsvSource(),
@@ -24,10 +25,12 @@ REGISTRY: dict[str, Source[Any]] = {
     "http": HttpSource(),
     "kolada": KoladaSource(),
     "skolverket": SkolverketSource(),
+    "ssb": SsbSource(),
 }
 
 SourceSettings = Annotated[
-    CsvSettings | ExcelSettings | HttpSettings | KoladaSettings | SkolverketSettings, Field(discriminator="type")
+    CsvSettings | ExcelSettings | HttpSettings | KoladaSettings | SkolverketSettings | SsbSettings,
+    Field(discriminator="type"),
 ]
 
 

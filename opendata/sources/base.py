@@ -98,6 +98,15 @@ class ParsedTable:
     first_data_row: int  # 1-based row (line) in the source that holds table row 0
     location: str = "row"  # how the source calls a row: "row" (sheet), "line" (text), "record" (JSON)
     findings: tuple[CellError, ...] = ()  # problems found while joining lookups (see opendata.join)
+    # The source row of each table row, when the source kept only some rows (a long sheet
+    # filtered to one municipality); None: consecutive from first_data_row.
+    row_numbers: tuple[int, ...] | None = None
+
+    def source_row(self, index: int) -> int:
+        """The row (or line) in the source of table row ``index`` (0-based)."""
+        if self.row_numbers is not None and 0 <= index < len(self.row_numbers):
+            return self.row_numbers[index]
+        return self.first_data_row + index
 
 
 S = TypeVar("S", bound=SourceSettingsBase)

@@ -1,8 +1,11 @@
-"""Excel workbooks (``type: excel``): a named sheet whose header sits below title rows.
+"""Excel workbooks (``type: excel``): a named sheet, its header on ``header_row``.
 
-PTS publishes its broadband figures as a "tabellbilaga": several sheets, a few title rows
-above the header, notes below the data. The manifest names the sheet and the header row;
-the data ends at the first empty row.
+A steward's workbook may have title rows above the header and notes below the data
+(``header_row``, ``footer_rows``). PTS's "tabellbilaga" is a long sheet instead: header on
+row 1, every municipality's rows, shares as decimals 0 to 1. ``where`` keeps one
+municipality's rows (``opendata.sources.long_rows``), ``ignore_columns`` leaves out the
+columns the dataset does not publish, and ``fractions`` names the share columns, published
+as percent.
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from opendata import limits
 from opendata.errors import SourceError
 from opendata.report import CellError
 from opendata.sources.base import ParsedTable, RawSnapshot, Source, SourceSettingsBase, text_table
+from opendata.sources.long_rows import column_index, drop_columns, keep_rows
 from opendata.sources.text import check_header, read_local
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -32,6 +36,23 @@ class ExcelSettings(SourceSettingsBase):
     footer_rows: int = Field(
         default=0, ge=0, description="rows at the end of the sheet that are notes, not data (blank ones included)"
     )
+    where: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="keep only the rows whose column holds one of the values, e.g. {Kommunnamn: Örnsköldsvik} "
+        "or {Kommunkod: '2284'} (case and spacing ignored; codes compared as numbers)",
+    )
+    ignore_columns: list[str] = Field(default_factory=list, description="columns of the sheet not published")
+    fractions: list[str] = Field(
+        default_factory=list, description="columns holding shares as decimals 0 to 1 (PTS), published as percent"
+    )
+
+    @field_validator("where", mode="before")
+    @classmethod
+    def _values_as_lists(cls, value: Any) -> Any:
+        """``Kommunkod: 2284`` (a YAML number) and single values are lists of text."""
+        if isinstance(value, dict):
+            return {k: [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in value.items()}
+        return value
 
 
 def cell_text(value: Any, number_format: str = "General") -> str:
@@ -77,6 +98,11 @@ class ExcelSource(Source[ExcelSettings]):
             book.close()
         first = settings.header_row + 1
         data = _without_footer(data, settings.footer_rows)
+        if settings.where:  # a long sheet: its blank rows are not this dataset's rows
+            data, numbers = keep_rows(header, data, settings.where, origin, first)
+            header, data = drop_columns(header, data, settings.ignore_columns, origin)
+            return ParsedTable(text_table(header, data), origin, first, "row", row_numbers=numbers)
+        header, data = drop_columns(header, data, settings.ignore_columns, origin)
         findings = tuple(
             CellError(
                 "blank-row",
@@ -119,11 +145,15 @@ def _read_sheet(sheet: Any, settings: ExcelSettings, origin: str) -> tuple[list[
     while header and not header[-1]:
         header.pop()
     header = check_header(header, origin, settings.header_row)
+    shares = {column_index(header, c, origin, "source.fractions") for c in settings.fractions}
     max_cells, max_cell = limits.CELLS.value, limits.CELL_BYTES.value
     cells_read = len(header)
     data: list[list[str]] = []
     for number, cells in enumerate(rows, start=settings.header_row + 1):
-        values = [cell_text(c.value, getattr(c, "number_format", "General")) for c in cells[: len(header)]]
+        values = [
+            _share(c.value) if i in shares else cell_text(c.value, getattr(c, "number_format", "General"))
+            for i, c in enumerate(cells[: len(header)])
+        ]
         cells_read += len(values)
         if cells_read > max_cells:
             raise SourceError(f"{origin}: row {number}: too many cells; {limits.CELLS.describe()}")
@@ -135,6 +165,13 @@ def _read_sheet(sheet: Any, settings: ExcelSettings, origin: str) -> tuple[list[
                 )
         data.append(values)
     return header, data
+
+
+def _share(value: Any) -> str:
+    """A share 0 to 1 as percent, whatever the cell's format (95 % and 0.95 both mean 0.95)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return cell_text(float(value) * 100)
+    return cell_text(value)
 
 
 def _without_footer(data: list[list[str]], footer_rows: int) -> list[list[str]]:

@@ -1,11 +1,14 @@
 """Kolada key figures (``type: kolada``): municipal KPIs over the REST/JSON API v3.
 
 ``/data/kpi/{ids}/municipality/{id}/year/{years}`` answers one item per KPI and year with
-a value per gender (T total, K women, M men; a value may be null). Answers are paged:
-the next page is named by ``next_page`` or ``next_url`` (clients have seen both; either is
-followed). KPI ids and years are sent in batches (at most 25 of each per request). The KPI
-titles and descriptions (``/kpi/{ids}``) become a ``kpi_title`` column and the source's
-metadata, for the data dictionary. Attribution ("Källa: Kolada") belongs in the manifest.
+a value per gender (T total, K women, M men; a value may be null). Each value also carries
+``isdeleted``: a value Kolada has withdrawn is dropped, never published. Answers are paged
+(``page``, ``per_page`` ≤ 5000): v3 names the next page ``next_url`` (and ``previous_url``);
+``next_page``, which older clients saw, is still followed. KPI ids and years are sent in
+batches (at most 25 of each per request). The KPI metadata (``/kpi/{ids}``: title,
+description, operating area, perspective, publication dates...) becomes a ``kpi_title``
+column and the source's metadata, for the data dictionary. Attribution ("Källa: Kolada")
+belongs in the manifest.
 
 The table keeps Kolada's own names (kpi, municipality, period, gender, value, count,
 status); the manifest's ``columns`` maps them to the schema.
@@ -31,6 +34,20 @@ Gender = Literal["T", "K", "M"]
 GENDERS: tuple[Gender, ...] = ("T", "K", "M")
 COLUMNS = ["kpi", "kpi_title", "municipality", "period", "gender", "value", "count", "status"]
 MAX_BATCH = 25
+# The /kpi fields kept in the data dictionary besides id, title and description (v3 names;
+# ``auspices`` is how some clients spell ``auspice``).
+KPI_FIELDS = (
+    "operating_area",
+    "perspective",
+    "auspice",
+    "auspices",
+    "municipality_type",
+    "is_divided_by_gender",
+    "has_ou_data",
+    "publ_period",
+    "publication_date",
+    "prel_publication_date",
+)
 
 
 class KoladaSettings(NetworkSettings):
@@ -98,7 +115,7 @@ class KoladaSource(Source[KoladaSettings]):
                 kpi = str(item.get("kpi", ""))
                 for v in item.get("values") or []:
                     gender = str(v.get("gender", ""))
-                    if gender not in settings.genders:
+                    if gender not in settings.genders or _deleted(v):
                         continue
                     key = (
                         order.get(kpi, len(order)),
@@ -127,7 +144,7 @@ class KoladaSource(Source[KoladaSettings]):
                 "id": k["id"],
                 "title": k.get("title", ""),
                 "description": " ".join(str(k.get("description", "")).split()),
-                **{key: k[key] for key in ("operating_area", "auspice", "auspices", "publication_date") if k.get(key)},
+                **{key: k[key] for key in KPI_FIELDS if k.get(key) not in (None, "")},
             }
             for k in self._kpis(raw)
             if k.get("id") in wanted
@@ -144,7 +161,7 @@ class KoladaSource(Source[KoladaSettings]):
 
 
 def _pages(client: HttpClient, url: str, kind: str, start: int, max_pages: int) -> Iterator[RawPart]:
-    """Every page of one request, following ``next_page`` or ``next_url``."""
+    """Every page of one request, following ``next_url`` (or ``next_page``)."""
     seen: set[str] = set()
     next_url: str | None = url
     while next_url:
@@ -159,7 +176,7 @@ def _pages(client: HttpClient, url: str, kind: str, start: int, max_pages: int) 
 
 def _next(data: dict[str, Any], url: str) -> str | None:
     """The next page: a URL (absolute or relative) or a page number, under either name."""
-    target = data.get("next_page") or data.get("next_url")
+    target = data.get("next_url") or data.get("next_page")
     if target in (None, "", False):
         return None
     if isinstance(target, int) or (isinstance(target, str) and target.isdigit()):
@@ -167,6 +184,12 @@ def _next(data: dict[str, Any], url: str) -> str | None:
         query = [(k, v) for k, v in parse_qsl(parts.query) if k != "page"] + [("page", str(target))]
         return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, safe=","), ""))
     return urljoin(url, str(target))
+
+
+def _deleted(value: dict[str, Any]) -> bool:
+    """Kolada marks a withdrawn value ``isdeleted: true`` (some answers spell the flag as text)."""
+    flag = value.get("isdeleted")
+    return flag is True or (isinstance(flag, str) and flag.strip().lower() in ("true", "1")) or flag == 1
 
 
 def _values(data: Any, url: str) -> list[dict[str, Any]]:

@@ -4,7 +4,8 @@
 name, status AKTIV/UPPHORT/VILANDE/PLANERAD); ``/v2/school-units/{code}`` has the details,
 among them the visiting address (``BESOKSADRESS``) with WGS84 ``geoCoordinates``. Details
 are fetched for units whose status is in ``details_for`` (AKTIV by default): closed units
-need no address. Preschools are not in the register.
+need no address. Preschools are not in the register. The name is the detail's ``schoolName``
+(the full name) rather than ``displayName`` (the short one), else the list's ``name``.
 
 The table has one row per listed unit. It is a source of its own, and a lookup that a
 dataset joins to (see ``opendata.join``): the school Wi-Fi inventory takes names,
@@ -96,7 +97,7 @@ def _row(unit: dict[str, Any], info: dict[str, Any]) -> list[str]:
     town = " ".join(x for x in (postal, locality) if x)
     return [
         str(unit.get("schoolUnitCode", "")),
-        str(info.get("displayName") or unit.get("name") or ""),
+        _name(unit, info),
         str(info.get("status") or unit.get("status") or ""),
         ",".join(str(t) for t in info.get("schoolTypes") or []),
         street,
@@ -107,6 +108,14 @@ def _row(unit: dict[str, Any], info: dict[str, Any]) -> list[str]:
         json_text(geo.get("longitude")).replace(",", "."),
         str(info.get("municipalityCode") or ""),
     ]
+
+
+def _name(unit: dict[str, Any], info: dict[str, Any]) -> str:
+    """The full name: v2's ``schoolName``; ``displayName`` is the short one, the list's ``name`` the last resort."""
+    for name in (info.get("schoolName"), info.get("displayName"), unit.get("name")):
+        if isinstance(name, str) and name.strip():
+            return name.strip()
+    return ""
 
 
 def _units(data: Any, url: str) -> list[dict[str, Any]]:

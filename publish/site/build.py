@@ -56,10 +56,19 @@ def write_site(root: Path, catalog: dict[str, Any], portal_url: str | None = Non
             **_common(lang, languages, "index"),
             datasets=pages,
             filters=filters,
-            machine=[(n, label) for n, label in MACHINE_READABLE if n == "catalog.json" or (root / n).exists()],
+            machine=_machine(root),
             page_name="index",
         )
         _write_if_changed(root / _page_file("index", lang, primary), index)
+
+
+def _machine(root: Path) -> list[tuple[str, str]]:
+    """catalog.json, the catalog-wide DCAT files if written, then each publisher's."""
+    from publish.local_dcat import publisher_catalogs
+
+    found = [(n, label) for n, label in MACHINE_READABLE if n == "catalog.json" or (root / n).exists()]
+    labels = dict(MACHINE_READABLE)
+    return found + [(path, labels[path.rsplit("/", 1)[-1]]) for path in publisher_catalogs(root)]
 
 
 def _page_file(name: str, lang: str, primary: str) -> str:

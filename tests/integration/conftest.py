@@ -141,7 +141,7 @@ def ckan_cleanup(ckan_admin: ckanapi.RemoteCKAN) -> Iterator[CkanCleanup]:
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Path:
     """A throwaway copy of datasets/ and schemas/ to build from (and to change)."""
-    for name in ("datasets", "schemas"):
+    for name in ("datasets", "schemas", "publishers"):
         shutil.copytree(REPO_ROOT / name, tmp_path / name)
     return tmp_path
 
