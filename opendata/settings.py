@@ -135,7 +135,7 @@ class Settings(BaseSettings):
         scripts=True,
     )  # fmt: skip
     ckan_catalog_publisher: str = _env(
-        "CKAN_CATALOG_PUBLISHER", "ornskoldsvik", "The file in `publishers/` the test portal's site-wide catalog names.",
+        "CKAN_CATALOG_PUBLISHER", "ornskoldsvik", "The `publishers/` file the test portal's catalog names.",
         "scripts", scripts=True,
     )  # fmt: skip
     ckan_port: str = _env("CKAN_PORT", "5055", "Port of the CKAN test portal.", "scripts", scripts=True)
