@@ -116,9 +116,9 @@ def check(manifest: Manifest, parsed: ParsedTable, engine: str | None = None) ->
         parsed = whole(parsed)  # these read the table in memory (frictionless streams its own rows)
     prepared, column_errors = prepare(parsed, manifest, schema)
     if parsed.stream is not None:  # a large file: validated and written batch by batch
-        prepared, report = stream_check(manifest, parsed, schema, prepared, column_errors)
-        refine(report, manifest, parsed, schema)
-        return prepared, report
+        return stream_check(
+            manifest, parsed, schema, prepared, column_errors, lambda found: refine(found, manifest, parsed, schema)
+        )
     joined = supplied_fields(manifest.join)
     if chosen == "frictionless":
         report = validate_table(manifest.slug, prepared, schema, column_errors)

@@ -53,9 +53,17 @@ BatchSource = Callable[[list[str] | None], Iterator[tuple[int, PreparedTable]]]
 
 
 def stream_check(
-    manifest: Manifest, parsed: ParsedTable, schema: TableSchema, header: PreparedTable, prior: list[CellError]
+    manifest: Manifest,
+    parsed: ParsedTable,
+    schema: TableSchema,
+    header: PreparedTable,
+    prior: list[CellError],
+    refine: Callable[[ValidationReport], None] = lambda report: None,
 ) -> tuple[PreparedTable, ValidationReport]:
-    """The report and, when valid, a PreparedTable whose ``staged`` files convert moves in place."""
+    """The report and, when valid, a PreparedTable whose ``staged`` files convert moves in place.
+
+    ``refine`` rewrites the validation findings (opendata.hints) before the NaN and formula
+    findings are added, in the in-memory path's order."""
     stream: CsvStream = parsed.stream
     if prior:  # columns are missing or unknown: count the rows, per-cell findings would repeat that
         report = ValidationReport(
@@ -63,6 +71,7 @@ def stream_check(
             row_word=parsed.location, errors=list(prior), engine="arrow",
         )  # fmt: skip
         report.row_count = sum(b.table.num_rows for b in stream.batches(stream.header[:1]))
+        refine(report)
         return header, report
     mapping = {target: source for source, target in manifest.columns.items()}
 
@@ -77,7 +86,9 @@ def stream_check(
 
     staged = Staged(os.environ.get(STAGE_ENV) or None)
     writer = StagedWriter(staged, schema.arrow_schema())
-    report = validate_batches(manifest.slug, header, batches, schema, manifest.formulas, writer, _estimate(stream))
+    report = validate_batches(
+        manifest.slug, header, batches, schema, manifest.formulas, writer, _estimate(stream), refine=refine
+    )
     if not writer.finished:
         return header, report
     return replace(header, staged=staged, schema=schema), report
@@ -85,11 +96,14 @@ def stream_check(
 
 def validate_batches(
     dataset: str, header: PreparedTable, batches: BatchSource, schema: TableSchema, formulas: str,
-    writer: StagedWriter | None = None, expected_rows: int = 1 << 16,
+    writer: StagedWriter | None = None, expected_rows: int = 1 << 16, doubtful_values: bool = True,
+    refine: Callable[[ValidationReport], None] | None = None,
 ) -> ValidationReport:  # fmt: skip
     """Every rule of ``schema`` on the batches; the typed batches go to ``writer`` while valid.
 
     ``writer.finished`` says whether the files were completed (the table is valid).
+    ``doubtful_values`` adds opendata.doubtful's NaN and formula checks (the in-memory path
+    runs them after validation; the differential test compares validation alone).
     """
     report = ValidationReport(
         dataset=dataset, source=header.origin, schema=schema.path.name, row_count=0,
@@ -112,7 +126,8 @@ def validate_batches(
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for start, prepared in batches(None):
                 rows += prepared.table.num_rows
-                _per_field(doubtful, _non_finite(prepared, schema))
+                if doubtful_values:
+                    _per_field(doubtful, _non_finite(prepared, schema))
                 if gathered.full:  # the report is full: later rows cannot reach it
                     continue
                 columns = [prepared.table.column(spec.name) for spec in specs]
@@ -124,7 +139,8 @@ def validate_batches(
                     writer = None
                     continue
                 typed = pa.Table.from_arrays([read.typed for read in reads], schema=target)
-                typed = _formulas(prepared, typed, schema, formulas, formula_found)
+                if doubtful_values:
+                    typed = _formulas(prepared, typed, schema, formulas, formula_found)
                 if writer is not None:
                     writer.write(typed)
         unique, primary = _repeats(keys, batches, specs)
@@ -136,6 +152,8 @@ def validate_batches(
     report.errors += assemble(
         gathered, unique, primary, [s.index for s in keys.primary_fields], where, schema.fields, ERROR_LIMIT
     )
+    if refine is not None:
+        refine(report)
     report.errors += _in_field_order(doubtful, schema)
     found = _in_field_order(formula_found, schema)
     if report.valid and found:

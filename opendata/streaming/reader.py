@@ -119,17 +119,24 @@ class CsvStream:
         return f"{self.origin}: cannot read as CSV with delimiter {self.delimiter!r} {near}: {exc}"
 
     def _ragged(self, bad: list[pacsv.InvalidRow]) -> str:
-        lines = [
-            f"line {row.number}" if row.number is not None and row.number > 0 else f"the line {row.text[:60]!r}"
-            for row in bad
-        ]
-        shown = "; ".join(f"{where}: expected {row.expected_columns} cells, found {row.actual_columns}"
-                          for where, row in zip(lines[:10], bad, strict=False))  # fmt: skip
+        shown = [f"{self._where(row)}: expected {row.expected_columns} cells, found {row.actual_columns}"
+                 for row in bad[:10]]  # fmt: skip
         more = f"; and {len(bad) - 10} more" if len(bad) > 10 else ""
         return (
             f"{self.origin}: {len(bad)} line(s) do not have {len(self.header)} cells separated by "
-            f"{self.delimiter!r}: {shown}{more}"
+            f"{self.delimiter!r}: {'; '.join(shown)}{more}"
         )
+
+    def _where(self, row: pacsv.InvalidRow) -> str:
+        """'line 62': the streaming reader does not count lines, so the line is found by its text."""
+        if row.number is not None and row.number > 0:
+            return f"line {row.number}"
+        text = row.text.rstrip("\r\n")
+        with self.path.open("r", encoding=self.encoding, errors="replace", newline="") as handle:
+            for number, line in enumerate(handle, start=1):
+                if number > self.header_row and line.rstrip("\r\n") == text:
+                    return f"line {number}"
+        return f"the line {row.text[:60]!r}"
 
 
 def open_stream(path: Path, origin: str, delimiter: str, quote_char: str, encoding: str, bom: bool,
