@@ -52,6 +52,8 @@ def _whole_strings(chunk: pa.Array) -> np.ndarray:
     window = np.lib.stride_tricks.sliding_window_view(np.concatenate([data, np.zeros(8, np.uint8)]), 8)
     starts, length = offsets[:-1], offsets[1:] - offsets[:-1]
     out = _mix(length.astype(np.uint64) ^ np.uint64(0x2545F4914F6CDD1D))
+    if length.size and not chunk.null_count and (length == length[0]).all() and length[0] > 0:
+        return _same_length(data[offsets[0] : offsets[-1]], length.size, int(length[0]), out)
     active = np.flatnonzero(length > 0)
     word = 0
     while active.size:
@@ -65,6 +67,17 @@ def _whole_strings(chunk: pa.Array) -> np.ndarray:
         active = active[left > 8]
     if chunk.null_count:
         out = np.where(np.asarray(chunk.is_null().to_numpy(zero_copy_only=False), dtype=bool), _NULL, out)
+    return out
+
+
+def _same_length(data: np.ndarray, rows: int, size: int, out: np.ndarray) -> np.ndarray:
+    """``_whole_strings`` for strings of one length (ids, codes): the words read as one matrix."""
+    words = -(-size // 8)
+    padded = np.zeros((rows, words * 8), dtype=np.uint8)
+    padded[:, :size] = data.reshape(rows, size)
+    values = padded.view("<u8")
+    for word in range(words):
+        out = _mix(out ^ values[:, word] ^ np.uint64(word + 1))
     return out
 
 
