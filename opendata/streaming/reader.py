@@ -28,6 +28,9 @@ from opendata.sources.text import check_cell_sizes, check_header
 
 BLOCK_ENV = "OPENDATA_STREAM_BLOCK_BYTES"
 BLOCK_BYTES = 16 * 1024 * 1024  # Arrow's read block, about 100,000 rows of the benchmark's shape
+# Read block by block on this thread: with threads, Arrow's streaming reader parses blocks
+# ahead into a queue, which on a busy machine (a slow consumer) held ~0.7 GB. The fields of
+# each batch are checked, and the files written, on other threads meanwhile.
 
 
 def block_bytes() -> int:
@@ -73,7 +76,7 @@ class CsvStream:
             self.path,
             read_options=pacsv.ReadOptions(
                 column_names=self.header, skip_rows=self.header_row, block_size=block_bytes(),
-                encoding=_arrow_encoding(self.encoding),
+                encoding=_arrow_encoding(self.encoding), use_threads=False,  # no read-ahead queue of blocks
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=self.delimiter, quote_char=self.quote_char, invalid_row_handler=on_invalid
