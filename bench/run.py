@@ -118,7 +118,7 @@ def _floor(schema_path: Path, csv: Path) -> dict[str, Any]:
     target = schema.arrow_schema()
     reader = pacsv.open_csv(
         csv,
-        read_options=pacsv.ReadOptions(block_size=16 * 1024 * 1024, use_threads=False),  # as opendata.streaming
+        read_options=pacsv.ReadOptions(block_size=4 * 1024 * 1024, use_threads=False),  # as opendata.streaming
         convert_options=pacsv.ConvertOptions(
             column_types={f.name: f.type for f in target}, null_values=[""], strings_can_be_null=True,
             timestamp_parsers=["%Y-%m-%dT%H:%M:%S"],

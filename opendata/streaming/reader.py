@@ -27,10 +27,11 @@ from opendata.errors import SourceError
 from opendata.sources.text import check_cell_sizes, check_header
 
 BLOCK_ENV = "OPENDATA_STREAM_BLOCK_BYTES"
-BLOCK_BYTES = 16 * 1024 * 1024  # Arrow's read block, about 100,000 rows of the benchmark's shape
-# Read block by block on this thread: with threads, Arrow's streaming reader parses blocks
-# ahead into a queue, which on a busy machine (a slow consumer) held ~0.7 GB. The fields of
-# each batch are checked, and the files written, on other threads meanwhile.
+BLOCK_BYTES = 4 * 1024 * 1024  # Arrow's read block, about 27,000 rows of the benchmark's shape
+# Arrow's streaming reader reads up to 32 blocks ahead in the background (its queue limit),
+# whatever the consumer's pace: 16 MiB blocks held ~0.5 GB of raw bytes on a busy machine,
+# 4 MiB hold at most 128 MiB. Blocks are parsed on this thread (use_threads=False: no parsed
+# read-ahead either); the fields of each batch are checked, and the files written, on others.
 
 
 def block_bytes() -> int:
