@@ -32,4 +32,7 @@ class Limit:
 SOURCE_BYTES = Limit("OPENDATA_MAX_SOURCE_BYTES", 1024 * MIB, "a source file's size in bytes")
 XLSX_UNCOMPRESSED_BYTES = Limit("OPENDATA_MAX_XLSX_BYTES", 512 * MIB, "a workbook's unpacked size in bytes")
 CELLS = Limit("OPENDATA_MAX_CELLS", 50_000_000, "the number of cells read from a sheet")
+STREAM_BYTES = Limit(
+    "OPENDATA_STREAM_BYTES", 64 * MIB, "a CSV file read whole into memory (larger ones are read in batches)"
+)
 CELL_BYTES = Limit("OPENDATA_MAX_CELL_BYTES", 1 * MIB, "one cell's size in bytes")
