@@ -203,7 +203,9 @@ class CkanTarget:
             self.client.call("resource_delete", id=stray["id"])
         pending = list(plan.uploads)
         csv = plan.file("data-csv")
-        loader = datastore_load.choose(self.client, self.load_path, build.row_count) if plan.datastore == "rebuild" else None
+        loader = None
+        if plan.datastore == "rebuild":
+            loader = datastore_load.choose(self.client, self.load_path, build.row_count)
         # The table needs its resource, and xloader reads the uploaded CSV: then the CSV comes first.
         if csv.current is None or (loader and loader[0] == "xloader" and csv in pending):
             csv.current = self._upload(build, pid, csv.key, csv.current)
