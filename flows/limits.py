@@ -19,6 +19,7 @@ import fcntl
 import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from typing import Any
 
 from prefect.concurrency.sync import concurrency
 
@@ -34,7 +35,31 @@ def portal_slot(target: Target) -> AbstractContextManager[None]:
     """One slot of ``ckan-portal`` while publishing to CKAN; no limit for other targets."""
     if getattr(target, "name", "") != "ckan":
         return nullcontext()
-    return concurrency(CKAN_LIMIT, occupy=1)
+    return _portal_slot()
+
+
+@contextmanager
+def _portal_slot() -> Iterator[None]:
+    """The slot, with a log line just after taking it and just before giving it back: the
+    interval between them lies inside the hold (tests/test_workers.py reads them)."""
+    with concurrency(CKAN_LIMIT, occupy=1):
+        logger = _run_logger()
+        logger.info("%s: slot taken", CKAN_LIMIT)
+        try:
+            yield
+        finally:
+            logger.info("%s: slot given back", CKAN_LIMIT)
+
+
+def _run_logger() -> Any:
+    """The run's logger (its lines reach the server), or this module's outside a run."""
+    from prefect import get_run_logger
+    from prefect.exceptions import MissingContextError
+
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return log
 
 
 DATASET_LIMIT = "publish-dataset-{slug}"  # one slot each: one run of a dataset at a time
@@ -66,7 +91,12 @@ def dataset_slot(slug: str) -> Iterator[None]:
         name = DATASET_LIMIT.format(slug=slug)
         _ensure_limit(name)
         with concurrency(name, occupy=1, lease_duration=900):
-            yield
+            logger = _run_logger()
+            logger.info("%s: slot taken", name)
+            try:
+                yield
+            finally:
+                logger.info("%s: slot given back", name)
 
 
 def _ensure_limit(name: str) -> None:

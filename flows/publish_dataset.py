@@ -15,7 +15,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 
-from flows import artifacts, tasks
+from flows import artifacts, fan_out, tasks
 from flows.limits import dataset_slot
 from flows.secrets import ckan_token
 from flows.settings import build_root, datasets_dir
@@ -82,11 +82,12 @@ def publish_all(
     chosen = slugs or [p.name for p in discover(datasets_dir())]
     resolve_name(target)  # an unknown target fails the whole run before any dataset starts
     outcomes: list[dict[str, Any]] = []
-    for slug in chosen:
-        state = publish_dataset(
-            slug, target=target, dry_run=dry_run, replay=replay, allow_shrink=allow_shrink, return_state=True
-        )
-        outcomes.append(outcome(slug, state))
+    params = {"target": target, "dry_run": dry_run, "replay": replay, "allow_shrink": allow_shrink}
+    if fan_out.wanted():  # on a work pool: each dataset its own flow run, for any worker (flows/fan_out.py)
+        outcomes = fan_out.run_each(chosen, params)
+    else:
+        for slug in chosen:
+            outcomes.append(outcome(slug, publish_dataset(slug, **params, return_state=True)))
     failed = [o["slug"] for o in outcomes if o["status"] in ("invalid", "failed")]
     if failed:
         return Failed(message=f"{len(failed)} of {len(outcomes)} dataset(s) failed: {', '.join(failed)}", data=outcomes)
