@@ -16,7 +16,7 @@ import os
 import time
 from typing import Any
 
-from prefect.runtime import flow_run
+from prefect.runtime import deployment
 
 FAN_OUT_ENV = "OPENDATA_FAN_OUT"
 POLL = 3.0
@@ -24,7 +24,7 @@ POLL = 3.0
 
 def wanted() -> bool:
     """In a deployment's flow run (a worker took it), unless switched off."""
-    return bool(flow_run.get_deployment_id()) and os.environ.get(FAN_OUT_ENV, "1").strip() != "0"
+    return bool(deployment.id) and os.environ.get(FAN_OUT_ENV, "1").strip() != "0"
 
 
 def run_each(slugs: list[str], parameters: dict[str, Any]) -> list[dict[str, Any]]:
