@@ -86,8 +86,9 @@ def insert_api(
     With more than one call in flight, chunks may get their ``_id`` out of the file's order.
     """
     idle: SimpleQueue[CkanClient] = SimpleQueue()
-    for _ in range(concurrency):
-        idle.put(client.clone() if concurrency > 1 else client)
+    idle.put(client)  # the caller's own client serves too (and whatever wraps it, e.g. in tests)
+    for _ in range(concurrency - 1):
+        idle.put(client.clone())
 
     def insert(records: Records) -> int:
         own = idle.get()
