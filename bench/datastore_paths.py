@@ -117,7 +117,8 @@ def step(name: str, folder: Path, concurrency: int, package_id: str) -> dict[str
         copy = f"\\copy \"{rid}\" ({cols}) FROM '{csv}' WITH (FORMAT csv, HEADER true)"
         subprocess.run(["psql", write_url(), "-Xqc", copy], check=True)
     elif name in ("api", "api-1"):
-        datastore.load(client, rid, build.schema, parquet, path="api", concurrency=1 if name == "api-1" else concurrency)
+        calls = 1 if name == "api-1" else concurrency
+        datastore.load(client, rid, build.schema, parquet, path="api", concurrency=calls)
     elif name == "xloader":
         notes: list[str] = []
         datastore.load(client, rid, build.schema, parquet, path="xloader", notes=notes)
@@ -164,7 +165,7 @@ def main() -> None:
             with PostgresCpu(dbs) as pg:
                 out = subprocess.run(
                     [sys.executable, __file__, "--child", name, "--folder", str(folder), "--package", pkg["id"]]
-                    + ["--concurrency", str(args.concurrency)],
+                    + ["--concurrency", str(args.concurrency)],  # noqa: RUF005
                     capture_output=True,
                     text=True,
                     check=False,
