@@ -162,10 +162,11 @@ def main() -> None:
     try:
         for name in args.steps.split(","):
             before = sum(cpu(p) for p in ckan_pids())
+            command = [sys.executable, __file__, "--child", name, "--folder", str(folder), "--package", pkg["id"]]
+            command += ["--concurrency", str(args.concurrency)]
             with PostgresCpu(dbs) as pg:
                 out = subprocess.run(
-                    [sys.executable, __file__, "--child", name, "--folder", str(folder), "--package", pkg["id"]]
-                    + ["--concurrency", str(args.concurrency)],  # noqa: RUF005
+                    command,
                     capture_output=True,
                     text=True,
                     check=False,

@@ -6,6 +6,7 @@ One dataset's failure does not stop the others; ``publish_all`` ends Failed and 
 from __future__ import annotations
 
 import tempfile
+import uuid
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -31,23 +32,38 @@ from publish.targets import make_target, resolve_name
 
 @flow(name="publish-dataset", flow_run_name="publish-{slug}", log_prints=False)
 def publish_dataset(
-    slug: str, target: str = "auto", dry_run: bool = False, replay: bool = False, allow_shrink: bool = False
+    slug: str,
+    target: str = "auto",
+    dry_run: bool = False,
+    replay: bool = False,
+    allow_shrink: bool = False,
+    batch: str | None = None,
 ) -> dict[str, Any]:
     """Extract, validate, convert and publish one dataset; invalid data stops before any target.
 
     ``replay`` reads the latest archived raw snapshot instead of the source (see docs/sources.md).
     ``dry_run`` archives nothing and builds in a temporary folder. ``allow_shrink`` lets a version
-    with fewer rows than ``expect`` allows through (opendata.shrink).
+    with fewer rows than ``expect`` allows through (opendata.shrink). ``batch`` is set by
+    ``publish-all``: the target may stage the dataset and make the run's datasets live together.
     """
     manifest = load_manifest(dataset_folder(datasets_dir(), slug))
     _described(manifest)
     destination = make_target(target, build_root(), ckan_token=ckan_token(target))
     with dataset_slot(slug) if not dry_run else nullcontext():  # one writer per dataset (flows/limits.py)
-        return _publish(slug, manifest, destination, dry_run=dry_run, replay=replay, allow_shrink=allow_shrink)
+        return _publish(
+            slug, manifest, destination, dry_run=dry_run, replay=replay, allow_shrink=allow_shrink, batch=batch
+        )
 
 
 def _publish(
-    slug: str, manifest: Manifest, destination: Target, *, dry_run: bool, replay: bool, allow_shrink: bool
+    slug: str,
+    manifest: Manifest,
+    destination: Target,
+    *,
+    dry_run: bool,
+    replay: bool,
+    allow_shrink: bool,
+    batch: str | None,
 ) -> dict[str, Any]:
     logger = get_run_logger()
     work = Path(tempfile.mkdtemp(prefix=f"opendata-dry-run-{slug}-")) if dry_run else build_root()
@@ -62,7 +78,7 @@ def _publish(
         raise ValidationFailed(report)
     built = tasks.convert(manifest, prepared, report, raw, str(work / "work" / slug))
     tasks.shrink_guard(destination, built, allow_shrink)
-    result: PublishResult = tasks.publish(destination, built, _run_id(), dry_run)
+    result: PublishResult = tasks.publish(destination, built, _run_id(), dry_run, None if dry_run else batch)
     _publish_artifact(result)
     if not dry_run:
         archive_for(manifest).record_run(run_entry(result, result.target, _run_id(), raw.snapshot_id))
@@ -78,20 +94,43 @@ def publish_all(
     replay: bool = False,
     allow_shrink: bool = False,
 ) -> State[Any]:
-    """Publish every dataset (or ``slugs``); the run fails, naming the failed ones, if any fail."""
+    """Publish every dataset (or ``slugs``); the run fails, naming the failed ones, if any fail.
+
+    The datasets are published as one batch: the target makes them live together at the end
+    (the local catalog writes its site and DCAT files once per run, not once per dataset).
+    """
     chosen = slugs or [p.name for p in discover(datasets_dir())]
     resolve_name(target)  # an unknown target fails the whole run before any dataset starts
+    batch = None if dry_run else (_run_id() or uuid.uuid4().hex)
     outcomes: list[dict[str, Any]] = []
-    params = {"target": target, "dry_run": dry_run, "replay": replay, "allow_shrink": allow_shrink}
+    params = {"target": target, "dry_run": dry_run, "replay": replay, "allow_shrink": allow_shrink, "batch": batch}
     if fan_out.wanted():  # on a work pool: each dataset its own flow run, for any worker (flows/fan_out.py)
         outcomes = fan_out.run_each(chosen, params)
     else:
         for slug in chosen:
             outcomes.append(outcome(slug, publish_dataset(slug, **params, return_state=True)))
+    if batch is not None:
+        outcomes = _publish_catalog(target, batch, outcomes)
     failed = [o["slug"] for o in outcomes if o["status"] in ("invalid", "failed")]
     if failed:
         return Failed(message=f"{len(failed)} of {len(outcomes)} dataset(s) failed: {', '.join(failed)}", data=outcomes)
     return Completed(message=f"{len(outcomes)} dataset(s) published", data=outcomes)
+
+
+def _publish_catalog(target: str, batch: str, outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The batch goes live; if it cannot, no dataset of the run did, and each outcome says why."""
+    if all(o["status"] in ("invalid", "failed") for o in outcomes):
+        return outcomes
+    state = tasks.publish_catalog(
+        make_target(target, build_root(), ckan_token=ckan_token(target)), batch, return_state=True
+    )
+    if state.is_completed():
+        return outcomes
+    error = state.result(raise_on_failure=False)
+    message = f"not published: the catalog could not be written ({error}); the last good version stays live"
+    return [
+        o if o["status"] in ("invalid", "failed") else {**o, "status": "failed", "message": message} for o in outcomes
+    ]
 
 
 # Either flow ending Failed leaves a Markdown artifact saying why, in plain words.

@@ -85,9 +85,21 @@ def shrink_guard(target: Target, built: Build, allow_shrink: bool) -> None:
 
 
 @task(name="publish", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=transient_only, cache_policy=NO_CACHE)
-def publish(target: Target, built: Build, run_id: str | None, dry_run: bool) -> PublishResult:
+def publish(target: Target, built: Build, run_id: str | None, dry_run: bool, batch: str | None = None) -> PublishResult:
     notify(built.manifest.slug, "publish")
     with portal_slot(target):
-        result = target.publish(built, run_id=run_id, dry_run=dry_run)
+        result = target.publish(built, run_id=run_id, dry_run=dry_run, batch=batch)
     artifacts.published_table(result)
     return result
+
+
+@task(
+    name="publish-catalog",
+    retries=2,
+    retry_delay_seconds=[5, 30],
+    retry_condition_fn=transient_only,
+    cache_policy=NO_CACHE,
+)
+def publish_catalog(target: Target, batch: str) -> list[str]:
+    """The run's catalog-wide step: what ``publish`` staged for the batch goes live at once."""
+    return target.finish(batch)

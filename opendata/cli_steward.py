@@ -36,7 +36,12 @@ def print_todo(manifest: Manifest) -> None:
         for item in missing:
             console.print(f"  {escape(item)}", highlight=False)
     try:  # kept in step where the project has deployments; validate never creates the file
-        if (project_root() / "prefect.yaml").is_file() and generator.check(project_root()):
+        yaml_file = project_root() / "prefect.yaml"
+        if (
+            yaml_file.is_file()
+            and not generator.in_step_for(project_root(), manifest)
+            and generator.check(project_root())
+        ):
             console.print(f"Regenerated {_short(generator.write(project_root()).as_uri())} (the manifests changed)")
     except OpendataError:
         pass  # another dataset's manifest is broken: `opendata deployments --check` names it

@@ -33,8 +33,18 @@ class PublishResult:
 
 
 class Target(Protocol):
-    """A place datasets are published to. ``publish`` must be idempotent."""
+    """A place datasets are published to. ``publish`` must be idempotent.
+
+    ``batch`` names a run that publishes several datasets (``publish-all``): a target may then
+    stage each dataset and do its catalog-wide work once, in ``finish(batch)``, instead of once
+    per dataset. Without a batch, ``publish`` leaves the dataset live when it returns."""
 
     name: str
 
-    def publish(self, build: Build, *, run_id: str | None = None, dry_run: bool = False) -> PublishResult: ...
+    def publish(
+        self, build: Build, *, run_id: str | None = None, dry_run: bool = False, batch: str | None = None
+    ) -> PublishResult: ...
+
+    def finish(self, batch: str) -> list[str]:
+        """Make what ``publish(batch=...)`` staged live; returns notes for the run's summary."""
+        ...

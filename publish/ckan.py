@@ -106,7 +106,11 @@ class CkanTarget:
     def __repr__(self) -> str:
         return f"CkanTarget(url={self.client.url!r}, prefix={self.prefix!r})"
 
-    def publish(self, build: Build, *, run_id: str | None = None, dry_run: bool = False) -> PublishResult:
+    def publish(
+        self, build: Build, *, run_id: str | None = None, dry_run: bool = False, batch: str | None = None
+    ) -> PublishResult:
+        """Each dataset goes live on the portal as it is published, in a batch too (CKAN has no
+        version of the whole catalog to swap), so ``finish`` has nothing left to do."""
         name = dataset_name(self.prefix, build.manifest.slug)
         require_dcat_fields(build.manifest)  # the DCAT catalog below needs them: fail before writing
         self.client.whoami()
@@ -135,6 +139,9 @@ class CkanTarget:
             raise
         notes += self._catalog_side(build, after)
         return self._result(build, name, "updated" if public else "created", after, plan, notes)
+
+    def finish(self, batch: str) -> list[str]:
+        return []
 
     def _catalog_side(self, build: Build, package: Package) -> list[str]:
         """What every publish keeps current beside the dataset: the translated fields (when the

@@ -16,6 +16,12 @@ A publish writes the data folder, then a complete new version, and only then swa
 pointer; a failure at any step before the swap leaves the live version untouched, and a
 re-run converges (what was already written is reused). Old versions are removed after the
 swap, keeping the previous one for readers that opened it a moment before.
+
+A run that publishes several datasets (``publish-all``) passes a ``batch``: each dataset's
+files are stored and its entry staged in ``build/.catalog/pending/<batch>/``, and ``finish``
+writes one version with all of them (the site and DCAT catalog once per run, not once per
+dataset). Until then the live version is untouched, so a run that dies midway publishes
+nothing of itself, and a re-run converges.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from publish.site import write_site
 
 CATALOG_JSON = "catalog.json"
 KEEP_VERSIONS = 2  # the live one and the one before it
+STALE_PENDING_SECONDS = 24 * 3600  # a batch not finished by then belongs to a run that died
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +57,9 @@ class LocalCatalog:
         self.root = root
         self.store = root.parent / f".{root.name}"
 
-    def publish(self, build: Build, *, run_id: str | None = None, dry_run: bool = False) -> PublishResult:
+    def publish(
+        self, build: Build, *, run_id: str | None = None, dry_run: bool = False, batch: str | None = None
+    ) -> PublishResult:
         slug = build.manifest.slug
         with self._locked(dry_run):
             catalog = self.read_catalog()
@@ -76,13 +85,43 @@ class LocalCatalog:
             moved = catalog.get("base_url") != base_url(self.root)
             if not dry_run and (overall != "unchanged" or moved):
                 self._store_files(slug, entry["content_hash"], build)
-                catalog["datasets"][slug] = entry
-                catalog["base_url"] = base_url(self.root)
-                version = self._write_version(catalog)
-                self._swap(version)
-                self._collect_garbage()
+                if batch is not None:
+                    self._stage(batch, slug, entry)
+                else:
+                    self._go_live(catalog, {slug: entry})
         files = [FileOutcome(f.key, changes[f.key], (self.root / slug / f.path.name).as_uri()) for f in build.files]
         return PublishResult(slug, self.name, overall, (self.root / slug).as_uri(), build.row_count, files, dry_run)
+
+    def finish(self, batch: str) -> list[str]:
+        """One new version with every dataset the batch staged (none staged: nothing written)."""
+        pending = self._pending(batch)
+        if not pending.is_dir():
+            return []
+        with self._locked():
+            entries = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(pending.glob("*.json"))}
+            if entries:
+                self._go_live(self.read_catalog(), entries)
+            shutil.rmtree(pending, ignore_errors=True)
+        return [f"catalog: {len(entries)} dataset(s) made live in one version"] if entries else []
+
+    def _go_live(self, catalog: dict[str, Any], entries: dict[str, dict[str, Any]]) -> None:
+        catalog["datasets"].update(entries)
+        catalog["base_url"] = base_url(self.root)
+        version = self._write_version(catalog)
+        self._swap(version)
+        self._collect_garbage()
+
+    def _pending(self, batch: str) -> Path:
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in batch)
+        return self.store / "pending" / safe
+
+    def _stage(self, batch: str, slug: str, entry: dict[str, Any]) -> None:
+        """The entry ``finish`` will put into the catalog, written whole (temporary file, rename)."""
+        folder = self._pending(batch)
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f".{slug}.json.new"
+        partial.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
+        partial.replace(folder / f"{slug}.json")
 
     def read_catalog(self) -> dict[str, Any]:
         path = self.root / CATALOG_JSON
@@ -170,6 +209,7 @@ class LocalCatalog:
                 for v in kept
                 for slug, entry in json.loads((v / CATALOG_JSON).read_text(encoding="utf-8"))["datasets"].items()
             }
+            used |= self._staged_data()
             for folder in (self.store / "data").glob("*/*"):
                 if (folder.parent.name, folder.name) not in used:
                     shutil.rmtree(folder)
@@ -177,6 +217,17 @@ class LocalCatalog:
                 shutil.rmtree(legacy)
         except OSError as exc:  # the new version is live; leftovers go on the next run
             log.warning("local catalog: could not remove old versions (%s); the next run retries", exc)
+
+    def _staged_data(self) -> set[tuple[str, str]]:
+        """Data folders that batches of other runs still stand to publish (stale batches dropped)."""
+        staged: set[tuple[str, str]] = set()
+        for folder in sorted((self.store / "pending").glob("*")):
+            if time.time() - folder.stat().st_mtime > STALE_PENDING_SECONDS:
+                shutil.rmtree(folder, ignore_errors=True)
+                continue
+            for path in folder.glob("*.json"):
+                staged.add((path.stem, json.loads(path.read_text(encoding="utf-8"))["content_hash"]))
+        return staged
 
 
 def write_pages(catalog: dict[str, Any], folder: Path, *, url_root: Path, cache: Path | None = None) -> None:

@@ -279,3 +279,18 @@ def test_triggered_run_is_run_by_a_worker_and_readable_through_the_api(prefect_s
         "shrink-guard",
         "validate",
     ]
+
+
+def test_validate_regenerates_prefect_yaml_only_when_its_dataset_changed(project: Path) -> None:
+    """`opendata validate` compares only the dataset at hand (a light command), then regenerates."""
+    deployments.write(project)
+    before = (project / "prefect.yaml").read_bytes()
+    done = CliRunner().invoke(app, ["validate", "skolor-wifi"])
+    assert done.exit_code == 0, done.output
+    assert "Regenerated" not in done.output and (project / "prefect.yaml").read_bytes() == before
+    set_cron(project, "skolor-wifi", "5 4 * * 1")
+    done = CliRunner().invoke(app, ["validate", "skolor-wifi"])
+    assert done.exit_code == 0, done.output
+    assert "Regenerated" in done.output
+    assert "5 4 * * 1" in (project / "prefect.yaml").read_text(encoding="utf-8")
+    assert deployments.check(project) == []

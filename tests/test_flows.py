@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from prefect.client.orchestration import get_client
 
 from flows.publish_dataset import publish_all, publish_dataset
 from opendata.errors import ValidationFailed
+from publish.local import LocalCatalog
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -30,6 +32,10 @@ def test_publish_all_publishes_every_dataset(project: Path) -> None:
     assert {o["slug"]: o["status"] for o in outcomes} == dict.fromkeys(bundled(project), "created")
     catalog = json.loads((project / "build/catalog/catalog.json").read_text(encoding="utf-8"))
     assert sorted(catalog["datasets"]) == bundled(project)
+    # one batch: the site and DCAT files were written once, in one version, not once per dataset
+    assert [p.name for p in (project / "build/.catalog/versions").iterdir()] == [
+        os.readlink(project / "build/catalog").rsplit("/", 1)[-1]
+    ]
 
 
 def test_one_bad_dataset_fails_alone_and_nothing_is_written_for_it(project: Path) -> None:
@@ -67,3 +73,22 @@ def test_flow_run_leaves_a_validation_artifact(project: Path) -> None:
     assert "strategi-uppfoljning-validation" in by_key
     assert "**Valid**: 37 rows" in str(by_key["strategi-uppfoljning-validation"].data)
     assert "strategi-uppfoljning-published" in by_key
+
+
+def test_a_catalog_that_cannot_be_written_fails_the_run_and_keeps_the_last_good_version(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish_dataset("skolor-wifi")
+    before = (project / "build/catalog/catalog.json").read_bytes()
+
+    def disk_full(self: LocalCatalog, batch: str) -> list[str]:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(LocalCatalog, "finish", disk_full)
+    state = publish_all(return_state=True)
+    assert state.is_failed()
+    outcomes = {o["slug"]: o for o in state.result(raise_on_failure=False)}
+    assert {o["status"] for o in outcomes.values()} == {"failed"}
+    assert "No space left on device" in outcomes["bredband"]["message"]
+    assert "the last good version stays live" in outcomes["bredband"]["message"]
+    assert (project / "build/catalog/catalog.json").read_bytes() == before

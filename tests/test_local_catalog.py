@@ -153,3 +153,48 @@ def test_old_versions_are_collected_and_an_older_real_folder_layout_is_taken_ove
     assert len([p for p in (copy / ".catalog/versions").iterdir()]) == 2
     assert len(list((copy / ".catalog/data/skolor-wifi").iterdir())) == 2
     assert not list((copy / ".catalog").glob("legacy-*"))
+
+
+def versions(copy: Path) -> list[str]:
+    return sorted(p.name for p in (copy / ".catalog/versions").iterdir() if not p.name.startswith("."))
+
+
+def test_a_batch_stays_staged_until_finish_then_goes_live_in_one_version(copy: Path) -> None:
+    catalog = LocalCatalog(copy / "catalog")
+    catalog.publish(built(copy, "skolor-wifi", copy / "w0"))
+    live_before, versions_before = snapshot(copy / "catalog"), versions(copy)
+    first = catalog.publish(built(copy, "bredband", copy / "w1"), run_id="r", batch="run-7")
+    second = catalog.publish(built(copy, "strategi-uppfoljning", copy / "w2"), run_id="r", batch="run-7")
+    assert first.change == second.change == "created"
+    assert snapshot(copy / "catalog") == live_before and versions(copy) == versions_before  # nothing live yet
+    catalog._collect_garbage()  # another run's clean-up must not take the staged files away
+    assert catalog.finish("run-7") == ["catalog: 2 dataset(s) made live in one version"]
+    assert len(versions(copy)) == 2 and versions(copy)[0] == versions_before[-1]  # one new version
+    live = json.loads((copy / "catalog/catalog.json").read_text())["datasets"]
+    assert sorted(live) == ["bredband", "skolor-wifi", "strategi-uppfoljning"]
+    assert (copy / "catalog/bredband/data.csv").is_file() and (copy / "catalog/bredband.html").is_file()
+    assert "strategi-uppfoljning" in (copy / "catalog/catalog.rdf").read_text()
+    assert not (copy / ".catalog/pending/run-7").exists()
+    assert catalog.finish("run-7") == []  # finishing again (a retried task) changes nothing
+
+
+def test_an_unchanged_dataset_in_a_batch_stages_nothing(copy: Path) -> None:
+    catalog = LocalCatalog(copy / "catalog")
+    catalog.publish(built(copy, "skolor-wifi", copy / "w0"))
+    before = snapshot(copy / "catalog")
+    assert catalog.publish(built(copy, "skolor-wifi", copy / "w1"), batch="b").change == "unchanged"
+    assert catalog.finish("b") == [] and snapshot(copy / "catalog") == before
+
+
+def test_a_batch_that_never_finished_is_dropped_when_stale(copy: Path) -> None:
+    import os
+    import time
+
+    catalog = LocalCatalog(copy / "catalog")
+    catalog.publish(built(copy, "bredband", copy / "w1"), batch="dead-run")
+    pending = copy / ".catalog/pending/dead-run"
+    old = time.time() - 2 * 24 * 3600
+    os.utime(pending, (old, old))
+    catalog.publish(built(copy, "skolor-wifi", copy / "w2"))  # a later run's clean-up
+    assert not pending.exists() and not list((copy / ".catalog/data/bredband").iterdir())
+    assert sorted(json.loads((copy / "catalog/catalog.json").read_text())["datasets"]) == ["skolor-wifi"]

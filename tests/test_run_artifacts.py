@@ -81,7 +81,9 @@ class FakeTarget:
         self.name = name
         self.active_slots: int | None = None
 
-    def publish(self, build: Any, *, run_id: str | None = None, dry_run: bool = False) -> PublishResult:
+    def publish(
+        self, build: Any, *, run_id: str | None = None, dry_run: bool = False, batch: str | None = None
+    ) -> PublishResult:
         with get_client(sync_client=True) as client:
             self.active_slots = client.read_global_concurrency_limit_by_name(CKAN_LIMIT).active_slots
         slug = build.manifest.slug
@@ -118,7 +120,9 @@ def test_without_the_limit_publishing_to_ckan_is_not_blocked() -> None:
     """No ckan-portal limit (a CLI run without `make serve`): publish, do not wait or fail."""
 
     class NoLimitTarget(FakeTarget):
-        def publish(self, build: Any, *, run_id: str | None = None, dry_run: bool = False) -> PublishResult:
+        def publish(
+            self, build: Any, *, run_id: str | None = None, dry_run: bool = False, batch: str | None = None
+        ) -> PublishResult:
             return PublishResult(build.manifest.slug, self.name, "unchanged", "", 1)
 
     result = tasks.publish(NoLimitTarget("ckan"), SimpleNamespace(manifest=SimpleNamespace(slug="x")), None, False)

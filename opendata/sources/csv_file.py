@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import struct
 from pathlib import Path
 from typing import Literal
 
@@ -169,8 +170,12 @@ def _long_line(data: bytes, origin: str) -> str:
 
 
 def _check_utf8(data: bytes) -> None:
+    """Arrow's UTF-8 check on the bytes in place: one binary value built from buffers, not from a
+    Python list (``pa.array([...])`` imports pandas, about a second of a light command)."""
+    offsets = pa.py_buffer(struct.pack("<2q", 0, len(data)))
+    value = pa.LargeBinaryArray.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
     try:
-        pa.array([data], pa.binary()).cast(pa.string())
+        value.cast(pa.large_string())
     except pa.ArrowInvalid:
         raise _NotUtf8("data") from None
 
