@@ -27,6 +27,7 @@ from typing import Any
 
 import ckanapi
 import pytest
+import requests
 import yaml
 
 from flows import deployments
@@ -56,6 +57,20 @@ def generated_project(root: Path) -> Path:
         (root / name).symlink_to(ROOT / name, target_is_directory=True)
     (root / "prefect.yaml").write_text(deployments.generate(root), encoding="utf-8")
     return root
+
+
+def post(server: Server, path: str, body: dict[str, Any] | None = None) -> Any:
+    """A POST (a GET without ``body``) to the server, asked again when the busy server answers
+    503 (its SQLite database is locked)."""
+    for attempt in range(6):
+        if body is None:
+            response = requests.get(server.api_url + path, timeout=60)
+        else:
+            response = requests.post(server.api_url + path, json=body, timeout=60)
+        if response.status_code != 503 or attempt == 5:
+            response.raise_for_status()
+            return response.json()
+        time.sleep(2**attempt)
 
 
 def when(text: str) -> datetime:
@@ -104,7 +119,7 @@ def test_two_workers_share_publish_all_within_the_limits(
         ["bash", str(ROOT / "scripts" / "serve.sh"), "register"], env=env, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert prefect_server.get("/v2/concurrency_limits/ckan-portal")["limit"] == 1
+    assert post(prefect_server, "/v2/concurrency_limits/ckan-portal")["limit"] == 1
 
     worker_env = {**env, **portal, "PREFECT_WORKER_QUERY_SECONDS": "2", "PREFECT_WORKER_PREFETCH_SECONDS": "2"}
     workers = []
@@ -124,17 +139,19 @@ def test_two_workers_share_publish_all_within_the_limits(
             )
         )
     try:
-        everything = prefect_server.get("/deployments/name/publish-all/all")
-        parent = prefect_server.post(
-            f"/deployments/{everything['id']}/create_flow_run", {"parameters": {"target": "ckan"}}
+        everything = post(prefect_server, "/deployments/name/publish-all/all")
+        parent = post(
+            prefect_server, f"/deployments/{everything['id']}/create_flow_run", {"parameters": {"target": "ckan"}}
         )
         for slug in TWICE:
-            one = prefect_server.get(f"/deployments/name/publish-dataset/{slug}")
-            prefect_server.post(
-                f"/deployments/{one['id']}/create_flow_run", {"parameters": {"slug": slug, "target": "ckan"}}
+            one = post(prefect_server, f"/deployments/name/publish-dataset/{slug}")
+            post(
+                prefect_server,
+                f"/deployments/{one['id']}/create_flow_run",
+                {"parameters": {"slug": slug, "target": "ckan"}},
             )
         deadline = time.monotonic() + WAIT
-        while prefect_server.get(f"/flow_runs/{parent['id']}")["state"]["type"] not in (
+        while post(prefect_server, f"/flow_runs/{parent['id']}")["state"]["type"] not in (
             "COMPLETED",
             "FAILED",
             "CRASHED",
@@ -143,11 +160,11 @@ def test_two_workers_share_publish_all_within_the_limits(
             assert time.monotonic() < deadline, "publish-all did not finish"
             assert all(w.poll() is None for w, _ in workers), "a worker exited"
             time.sleep(3)
-        runs: list[dict[str, Any]] = prefect_server.post("/flow_runs/filter", {"limit": 200})
+        runs: list[dict[str, Any]] = post(prefect_server, "/flow_runs/filter", {"limit": 200})
         while any(r["state"]["type"] in ("SCHEDULED", "PENDING", "RUNNING") for r in runs):
             assert time.monotonic() < deadline, "the single runs did not finish"
             time.sleep(3)
-            runs = prefect_server.post("/flow_runs/filter", {"limit": 200})
+            runs = post(prefect_server, "/flow_runs/filter", {"limit": 200})
     finally:
         for w, log in workers:
             w.terminate()
@@ -158,7 +175,7 @@ def test_two_workers_share_publish_all_within_the_limits(
                 w.wait()
             log.close()
 
-    finished = prefect_server.get(f"/flow_runs/{parent['id']}")
+    finished = post(prefect_server, f"/flow_runs/{parent['id']}")
     dataset_runs = [r for r in runs if r["id"] != parent["id"] and r["parameters"].get("slug") in DATASETS]
     logs = "".join((tmp_path / f"worker-{w}.log").read_text(errors="replace")[-4000:] for w in "ab")
     failed = [
@@ -168,8 +185,10 @@ def test_two_workers_share_publish_all_within_the_limits(
     assert sorted(r["parameters"]["slug"] for r in dataset_runs) == sorted(DATASETS + TWICE)
 
     # 1. spread over both workers
-    events = prefect_server.post(
-        "/events/filter", {"filter": {"event": {"name": ["prefect.worker.submitted-flow-run"]}}, "limit": 50}
+    events = post(
+        prefect_server,
+        "/events/filter",
+        {"filter": {"event": {"name": ["prefect.worker.submitted-flow-run"]}}, "limit": 50},
     )["events"]
     taken_by: dict[str, str] = {}
     for e in events:
@@ -197,7 +216,7 @@ def held(server: Server, runs: list[dict[str, Any]], limit: str) -> dict[str, tu
     lines: list[dict[str, Any]] = []
     while True:
         body = {"logs": {"flow_run_id": {"any_": [r["id"] for r in runs]}}, "limit": 200, "offset": len(lines)}
-        page = server.post("/logs/filter", body)
+        page = post(server, "/logs/filter", body)
         lines += page
         if len(page) < 200:
             break
