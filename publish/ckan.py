@@ -300,7 +300,8 @@ class CkanTarget:
         are then sent): the table's signature is clean and names the CSV that is served."""
         csv, parquet = plan.file("data-csv").current or {}, plan.file("data-parquet").current or {}
         have = datastore.Signature.parse(csv.get(datastore.SIGNATURE_EXTRA))
-        if not have or have.rows != csv.get("hash") or not parquet.get("url"):
+        served = str(csv.get("hash") or "").removeprefix("sha256:")  # plain hex since 2026-12
+        if not have or have.rows != f"sha256:{served}" or not parquet.get("url"):
             return None
         return path if self.client.download(str(parquet["url"]), path) else None
 

@@ -23,6 +23,7 @@ from opendata.build import Build
 from opendata.dcat import CatalogInfo, DatasetRecord, catalog_graph, record_from_build, serialize
 from opendata.dcat.records import manifest_file
 from publish.ckan_client import CkanClient
+from publish.ckan_metadata import SHA256_ALGORITHM
 
 RECORD_PREFIX = "dcat_record_"
 FILES = {  # opendata_key: (file name, format, media type)
@@ -106,9 +107,16 @@ def _put(client: CkanClient, holder: dict[str, Any], key: str, content: bytes) -
     file_name, fmt, media_type = FILES[key]
     digest = hashlib.sha256(content).hexdigest()
     current = next((r for r in holder.get("resources") or [] if r.get("opendata_key") == key), None)
-    if current and current.get("hash") == f"sha256:{digest}":
+    if current and current.get("hash") == digest:
         return str(current["url"]), False
-    fields = {"name": file_name, "format": fmt, "mimetype": media_type, "hash": f"sha256:{digest}", "opendata_key": key}
+    fields = {
+        "name": file_name,
+        "format": fmt,
+        "mimetype": media_type,
+        "hash": digest,
+        "hash_algorithm": SHA256_ALGORITHM,
+        "opendata_key": key,
+    }
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / file_name
         path.write_bytes(content)

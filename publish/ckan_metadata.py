@@ -17,11 +17,13 @@ import re
 from typing import Any
 
 from opendata.build import Build, BuiltFile
+from opendata.dcat.profiles import PROFILES, licence_uri
 from opendata.manifest import Manifest
 from opendata.metadata import SAMPLE_NOTICE
 
 EU = "http://publications.europa.eu/resource/authority"
 SHA256_ALGORITHM = "http://spdx.org/rdf/terms#checksumAlgorithm_sha256"
+PUBLISHER_TYPES = "http://purl.org/adms/publishertype/"
 
 # Manifest licence -> an id of CKAN 2.12's default licence list (`license_list`).
 # NLOD requires attribution, so "other-at" (Other (Attribution)) rather than "other-open";
@@ -63,6 +65,12 @@ MANAGED_EXTRAS = {
     "publisher_name",
     "publisher_uri",
     "publisher_email",
+    "publisher_url",
+    "publisher_type",
+    "publisher_identifier",
+    "contact_uri",
+    "access_rights",
+    "modified",
     "spatial_uri",
     "spatial_text",
     "temporal_start",
@@ -180,7 +188,9 @@ def package_extras(build: Build, provenance: dict[str, str], schema_url: str | N
         "contact_name": m.contact.name,
         "contact_email": m.contact.email,
         "publisher_name": m.publisher.name,
-        "publisher_uri": m.publisher.uri,
+        **publisher_extras(m),
+        "contact_uri": f"mailto:{m.contact.email}",  # a URI, never a blank node (DCAT-AP-SE)
+        "access_rights": f"{EU}/access-right/PUBLIC",
         "spatial_text": m.spatial.name,
         "sample_data": "true" if m.sample_data else "false",
         **provenance,
@@ -190,13 +200,28 @@ def package_extras(build: Build, provenance: dict[str, str], schema_url: str | N
         extras[f"notes_{lang}"] = described(m, lang)
     optional = {
         "publisher_email": m.publisher.email,
-        "spatial_uri": m.spatial.uri,
+        "spatial_uri": m.spatial.location_uri,
         "temporal_start": m.temporal.start.isoformat() if m.temporal else None,
         "temporal_end": m.temporal.end.isoformat() if m.temporal and m.temporal.end else None,
         "attribution": m.attribution,
         "conforms_to": json.dumps([schema_url]) if schema_url else None,
+        # dct:modified = when this content was extracted (kept while the content is unchanged);
+        # dct:issued stays CKAN's metadata_created: the first publication on this portal.
+        "modified": provenance.get("opendata_extracted_at"),
     }
     extras.update({k: v for k, v in optional.items() if v})
+    return extras
+
+
+def publisher_extras(m: Manifest) -> dict[str, str]:
+    """The publisher as ckanext-dcat reads it: the national profile's URI (dataportal.se's
+    ``SE<orgnr>``, Brønnøysund for NO) when country and number are set, else the website."""
+    p = m.publisher
+    profile = PROFILES.get(p.country or "")
+    extras = {"publisher_uri": p.uri, "publisher_url": p.uri, "publisher_type": PUBLISHER_TYPES + p.type}
+    if profile and p.organization_number:
+        extras["publisher_uri"] = profile.publisher_uri(p.organization_number)
+        extras["publisher_identifier"] = p.organization_number
     return extras
 
 
@@ -226,9 +251,10 @@ def resource_fields(f: BuiltFile, manifest: Manifest) -> dict[str, str]:
         "description": description,
         "format": f.format,
         "mimetype": f.media_type,
-        "hash": f"sha256:{f.sha256}",
+        "hash": f.sha256,  # plain hex, as spdx:checksumValue (xsd:hexBinary) wants it
         "hash_algorithm": SHA256_ALGORITHM,
-        "license": manifest.license_uri,
+        "license": licence_uri(manifest.license_uri),
+        "availability": f"{EU}/planned-availability/STABLE",
         "opendata_key": f.key,
     }
 

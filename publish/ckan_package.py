@@ -31,6 +31,7 @@ RESOURCE_KEYS = (
     "hash",
     "hash_algorithm",
     "license",
+    "availability",
     "opendata_key",
     SIGNATURE_EXTRA,
 )

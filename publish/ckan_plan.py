@@ -71,7 +71,8 @@ def make_plan(build: Build, package: dict[str, Any] | None) -> Plan:
     for key in (k for k in KEY_ORDER if k in built_keys):  # data-xlsx is absent beyond Excel's row limit
         built = build.file(key)
         resource = current.get(key)
-        upload = resource is None or resource.get("hash") != f"sha256:{built.sha256}"
+        # Plain hex; runs before 2026-12 wrote "sha256:<hex>": such a file is uploaded once more.
+        upload = resource is None or resource.get("hash") != built.sha256
         files.append(FilePlan(key, built, resource, upload))
     signature = Signature.of(build.schema, build.file("data-csv").sha256)
     csv = next(f for f in files if f.key == "data-csv")

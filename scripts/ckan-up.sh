@@ -6,6 +6,8 @@
 # Everything lives in .ckan/ (git-ignored): venv/, ckan.ini, storage/, ckan.log, ckan.pid,
 # env (CKAN_URL + CKAN_API_TOKEN, mode 600). Stop with scripts/ckan-down.sh.
 # Search runs through the test-only plugin tests/ckan_portal/ckanext-searchstub (no Solr).
+# DCAT: ckanext-dcat + scheming (pinned) and the project profile ckan/ckanext-opendata; the
+# catalog settings come from scripts/ckan_catalog_config.py (docs/dcat.md).
 #
 # Overridable: CKAN_PORT (5055), CKAN_DB (ckan_test), CKAN_DATASTORE_DB (datastore_test),
 # CKAN_DB_USER (ckan_default), CKAN_DATASTORE_RO_USER (datastore_ro), CKAN_DB_PASSWORD,
@@ -24,6 +26,9 @@ ENV_FILE="$CK/env"
 PID_FILE="$CK/ckan.pid"
 LOG="$CK/ckan.log"
 PLUGIN_SRC="$ROOT/tests/ckan_portal/ckanext-searchstub"
+# The project's ckanext-dcat profile (ckan/ckanext-opendata): part of what a municipality installs.
+PROFILE_SRC="$ROOT/ckan/ckanext-opendata"
+STAMP="$CK/ckan.ini.running"   # sha256 of the ckan.ini the running server was started with
 CKAN_VERSION=2.12.0
 # DCAT from the portal itself (docs/ckan.md): pinned, they depend on CKAN internals.
 # ckanext-fluent 1.0.0 (its only PyPI release) is Python 2 code: the shipped scheming schema
@@ -36,6 +41,7 @@ PLUGINS="datastore xloader datatables_view searchstub scheming_datasets dcat str
 WORKER_PID_FILE="$CK/worker.pid"
 WORKER_LOG="$CK/worker.log"
 SCHEMA_FILE="$ROOT/ckan/scheming/opendata_dataset.yaml"
+RDF_PROFILES="euro_dcat_ap_3 opendata_dcat_ap"
 
 PORT="${CKAN_PORT:-5055}"
 DB="${CKAN_DB:-ckan_test}"
@@ -135,7 +141,16 @@ worker_alive() {
 }
 
 # ------------------------------------------------------------------ fast path: reuse
+ini_current() { [[ -s "$STAMP" && "$(sha256sum "$INI" | cut -d' ' -f1)" == "$(<"$STAMP")" ]]; }
+# The catalog record of /catalog.rdf (title, languages, publisher, CC0), from the publisher's facts.
+catalog_settings() { "$VENV/bin/python" "$ROOT/scripts/ckan_catalog_config.py"; }
+catalog_in_ini() {
+  local line lines
+  lines="$(catalog_settings 2>/dev/null)" && [[ -n "$lines" ]] || return 1
+  while IFS= read -r line; do grep -qxF -- "$line" "$INI" || return 1; done <<<"$lines"
+}
 if ckan_pid_alive && status_ok && extensions_ok && worker_alive && [[ -f "$ENV_FILE" ]] \
+    && grep -qE "^ckanext.dcat.rdf.profiles ?= ?$RDF_PROFILES$" "$INI" && ini_current && catalog_in_ini \
     && grep -qx "CKAN_URL=$URL" "$ENV_FILE" && token_ok "$(env_token)"; then
   say "already running, reusing $URL (pid $(<"$PID_FILE"))"
   exit 0
@@ -190,6 +205,14 @@ PY
   "$VENV/bin/pip" install -q "ckanext-xloader==$XLOADER_VERSION" 2>&1 \
     | grep -v "^WARNING: Location .* is ignored" || true
   "$VENV/bin/python" -c "import ckanext.xloader.plugin" || die "ckanext-xloader install failed"
+fi
+
+if ! "$VENV/bin/python" -c "from ckanext.opendata.profile import OpendataDCATAPProfile" 2>/dev/null; then
+  say "installing the project's DCAT profile (ckan/ckanext-opendata, editable)"
+  "$VENV/bin/pip" install -q -e "$PROFILE_SRC" 2>&1 \
+    | grep -v "^WARNING: Location .* is ignored" || true
+  "$VENV/bin/python" -c "from ckanext.opendata.profile import OpendataDCATAPProfile" \
+    || die "ckanext-opendata install failed"
 fi
 
 # ------------------------------------------------------------------ PostgreSQL
@@ -248,7 +271,7 @@ mkdir -p "$CK/storage"
   "ckan.plugins=$PLUGINS" \
   "scheming.dataset_schemas=file://$SCHEMA_FILE" \
   "scheming.presets=ckanext.scheming:presets.json ckanext.dcat.schemas:presets.yaml" \
-  "ckanext.dcat.rdf.profiles=euro_dcat_ap_3 euro_dcat_ap_scheming" \
+  "ckanext.dcat.rdf.profiles=$RDF_PROFILES" \
   "ckan.datastore.sqlsearch.enabled=true" \
   "ckan.max_resource_size=2048" \
   "ckan.views.default_views=datatables_view" \
@@ -259,6 +282,10 @@ mkdir -p "$CK/storage"
 # ckanext.xloader.formats matches no format: xloader loads only what is submitted to it
 # (xloader_submit, the pipeline's xloader path), never on its own after an upload, so the
 # API-path tests' typed tables are not reloaded behind their back (docs/ckan-test-portal.md).
+catalog_lines="$(catalog_settings)" && [[ -n "$catalog_lines" ]] \
+  || die "scripts/ckan_catalog_config.py printed no settings"
+mapfile -t catalog_args <<<"$catalog_lines"
+"$VENV/bin/ckan" config-tool "$INI" "${catalog_args[@]}" >/dev/null
 
 # ------------------------------------------------------------------ schema, permissions, admin
 say "initialising the database (ckan db init, datastore set-permissions)"
@@ -297,9 +324,9 @@ fi
 unset xl_token
 
 # ------------------------------------------------------------------ start the server
-if ckan_pid_alive && status_ok && ! extensions_ok; then  # ours, started with fewer plugins
+if ckan_pid_alive && status_ok && { ! extensions_ok || ! ini_current; }; then  # ours, older settings
   old_pid="$(<"$PID_FILE")"
-  say "restarting CKAN (pid $old_pid) with the plugins: $PLUGINS"
+  say "restarting CKAN (pid $old_pid) with the current ckan.ini (plugins: $PLUGINS)"
   kill "$old_pid" 2>/dev/null || true
   for _ in $(seq 1 20); do kill -0 "$old_pid" 2>/dev/null || break; sleep 0.5; done
   kill -KILL "$old_pid" 2>/dev/null || true
@@ -331,6 +358,7 @@ if ! ckan_pid_alive || ! status_ok; then
   nohup setsid "$VENV/bin/ckan" -c "$INI" run -H 127.0.0.1 -p "$PORT" \
     --disable-reloader --threaded </dev/null >>"$LOG" 2>&1 &
   echo $! >"$PID_FILE"
+  sha256sum "$INI" | cut -d' ' -f1 >"$STAMP"
   cd "$ROOT"
   deadline=$((SECONDS + START_TIMEOUT))
   until status_ok; do

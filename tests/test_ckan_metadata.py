@@ -78,9 +78,7 @@ def test_signature_round_trips_and_separates_dictionary_from_structure(bredband:
 
 
 def test_plan_and_body_for_an_unchanged_dataset_write_nothing(bredband: Build) -> None:
-    resources = [
-        {"id": f"r-{f.key}", "opendata_key": f.key, "hash": f"sha256:{f.sha256}", "url": "u"} for f in bredband.files
-    ]
+    resources = [{"id": f"r-{f.key}", "opendata_key": f.key, "hash": f.sha256, "url": "u"} for f in bredband.files]
     resources[0]["datastore_active"] = True
     package = {
         "id": "p",

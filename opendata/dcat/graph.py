@@ -25,6 +25,7 @@ from opendata.dcat.profiles import (
     PUBLISHER_TYPES,
     THEME_LABELS,
     Profile,
+    language_uri,
     licence_uri,
 )
 from opendata.dcat.records import DISTRIBUTIONS, DatasetRecord, profile_for
@@ -34,7 +35,6 @@ SPDX = Namespace("http://spdx.org/rdf/terms#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 DCATAP = Namespace("http://data.europa.eu/r5r/")
 ADMS_TYPE = "http://purl.org/adms/publishertype/"
-LANGUAGES = {"sv": "SWE", "en": "ENG", "nb": "NOB", "nn": "NNO", "no": "NOR", "fi": "FIN", "se": "SME"}
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,7 @@ def _typed(g: Graph, uri: str, cls: URIRef) -> URIRef:
 
 
 def _language(lang: str) -> str:
-    return f"{EU}/language/{LANGUAGES.get(lang, lang.upper())}"
+    return language_uri(lang)
 
 
 def _datetime(value: datetime) -> Literal:

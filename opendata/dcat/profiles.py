@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 EU = "http://publications.europa.eu/resource/authority"
 IANA = "http://www.iana.org/assignments/media-types/"
+# ISO 639-1 (manifests) -> EU language authority code.
+LANGUAGES = {"sv": "SWE", "en": "ENG", "nb": "NOB", "nn": "NNO", "no": "NOR", "fi": "FIN", "se": "SME"}
 
 # Media type -> EU file-type code (for profiles that want dct:format as an EU URI).
 FILE_TYPES = {
@@ -49,6 +51,10 @@ LICENCE_TYPES = {
     "http://creativecommons.org/licenses/by/4.0/": ("Attribution", "Attribution"),
     "https://data.norge.no/nlod/no/2.0": ("Attribution", "Attribution"),
 }
+
+
+def language_uri(lang: str) -> str:
+    return f"{EU}/language/{LANGUAGES.get(lang, lang.upper())}"
 
 
 def licence_uri(uri: str) -> str:

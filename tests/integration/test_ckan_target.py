@@ -66,7 +66,9 @@ def test_publish_all_three_datasets_as_a_consumer_sees_them(
         assert extras["title_en"] == m.title.get("en")
         assert pkg["license_id"] == "cc-zero" and pkg["organization"]["name"] == "ornskoldsviks-kommun"
         assert pkg["maintainer_email"] == extras["contact_email"] == m.contact.email
-        assert extras["contact_name"] == m.contact.name and extras["publisher_uri"] == m.publisher.uri
+        assert extras["contact_name"] == m.contact.name and extras["publisher_url"] == m.publisher.uri
+        assert extras["publisher_uri"] == "http://dataportal.se/organisation/SE2120002445"  # DCAT-AP-SE
+        assert extras["spatial_uri"] == "http://sws.geonames.org/2686466/"
         assert extras["frequency"] == f"{EU}/frequency/{m.frequency}"
         assert json.loads(extras["theme"]) == [f"{EU}/data-theme/{t}" for t in m.themes]
         assert json.loads(extras["language"]) == [f"{EU}/language/SWE", f"{EU}/language/ENG"]
@@ -91,7 +93,7 @@ def test_publish_all_three_datasets_as_a_consumer_sees_them(
         for key, resource in resources.items():
             content = download(resource["url"])
             assert content == b.file(key).path.read_bytes(), key
-            assert resource["hash"] == f"sha256:{sha256(content)}"
+            assert resource["hash"] == sha256(content)  # plain hex (spdx:checksumValue)
 
         csv = resources["data-csv"]
         table = rows(ckan_anon, csv["id"])
@@ -148,7 +150,7 @@ def test_changed_row_replaces_only_the_data(project_copy, target, portal_names, 
     for key in KEY_ORDER:  # stable links: same resource, same download URL, new bytes
         assert (new[key]["id"], new[key]["url"]) == (old[key]["id"], old[key]["url"]), key
         assert after["files"][key] == b.file(key).path.read_bytes()
-        assert new[key]["hash"] == f"sha256:{sha256(after['files'][key])}"
+        assert new[key]["hash"] == sha256(after["files"][key])
         assert (new[key]["last_modified"] == old[key]["last_modified"]) == (changes[key] == "unchanged"), key
     assert after["records"][0]["access_points"] == 47
     views = ckan_anon.action.resource_view_list(id=new["data-csv"]["id"])  # the staged table kept its view
