@@ -16,7 +16,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 
-from flows import artifacts, tasks
+from flows import artifacts, fan_out, tasks
 from flows.limits import dataset_slot
 from flows.secrets import ckan_token
 from flows.settings import build_root, datasets_dir
@@ -103,17 +103,12 @@ def publish_all(
     resolve_name(target)  # an unknown target fails the whole run before any dataset starts
     batch = None if dry_run else (_run_id() or uuid.uuid4().hex)
     outcomes: list[dict[str, Any]] = []
-    for slug in chosen:
-        state = publish_dataset(
-            slug,
-            target=target,
-            dry_run=dry_run,
-            replay=replay,
-            allow_shrink=allow_shrink,
-            batch=batch,
-            return_state=True,
-        )
-        outcomes.append(outcome(slug, state))
+    params = {"target": target, "dry_run": dry_run, "replay": replay, "allow_shrink": allow_shrink, "batch": batch}
+    if fan_out.wanted():  # on a work pool: each dataset its own flow run, for any worker (flows/fan_out.py)
+        outcomes = fan_out.run_each(chosen, params)
+    else:
+        for slug in chosen:
+            outcomes.append(outcome(slug, publish_dataset(slug, **params, return_state=True)))
     if batch is not None:
         outcomes = _publish_catalog(target, batch, outcomes)
     failed = [o["slug"] for o in outcomes if o["status"] in ("invalid", "failed")]
