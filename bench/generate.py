@@ -6,7 +6,12 @@ Writes a dataset folder the pipeline reads like any other (``dataset.yaml`` + CS
 schema ``bench/bredband-adresser.schema.json``): ``bredband-adresser`` is valid;
 ``bredband-adresser-fel`` is the same file with ``--broken`` of its rows each given one
 bad cell (every constraint kind of the schema, dates like 2024-02-30, decimal commas,
-repeated keys), for comparing findings at scale. Same seed, same bytes.
+repeated keys, next to the first or far from it), for comparing findings at scale. Same seed,
+same bytes.
+
+Rows are made and written in chunks of ``CHUNK`` rows (each chunk from its own seeded
+generator), both files side by side, so 20 million rows need the memory of one chunk,
+not of the whole table (about 17 GB).
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ STREETS = [
 ]  # fmt: skip
 TECHNOLOGY = (["fiber", "kabel-tv", "dsl", "fast radio", "mobilt"], [0.72, 0.08, 0.05, 0.05, 0.10])
 SPEEDS = np.array([10, 30, 60, 100, 250, 500, 1000])
+CHUNK = 250_000
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 
 def columns(rows: int, rng: np.random.Generator) -> dict[str, pa.Array]:
@@ -52,40 +59,56 @@ def columns(rows: int, rng: np.random.Generator) -> dict[str, pa.Array]:
     days = rng.integers(np.datetime64("2016-10-01").astype(int), np.datetime64("2024-10-02").astype(int), rows)
     second = np.datetime64("2024-01-01T00:00:00").astype("datetime64[s]").astype(int)
     updated = rng.integers(second, second + 366 * 86400, rows)
-    number = rng.integers(1, 250, rows).astype(str)
+    number = _text(rng.integers(1, 250, rows))
     return {
-        "address_id": pa.array(_uuids(rng, rows)),
+        "address_id": _uuids(rng, rows),
         "municipality_code": codes,
         "municipality": names,
-        "postal_code": pa.array(
-            np.char.add(
-                np.char.add(rng.integers(100, 999, rows).astype(str), " "),
-                np.char.zfill(rng.integers(0, 99, rows).astype(str), 2),
-            )
+        "postal_code": pc.binary_join_element_wise(
+            _text(rng.integers(100, 999, rows)), pc.utf8_lpad(_text(rng.integers(0, 99, rows)), 2, "0"), " "
         ),
         "postal_town": names,
         "street": pc.binary_join_element_wise(
             pa.array(STREETS).take(pa.array(rng.integers(0, len(STREETS), rows))),
-            pa.array(number),
+            number,
             " ",
         ),
-        "house_number": _blank_some(pa.array(number), rng, 0.03),
-        "latitude": pa.array(np.char.mod("%.5f", rng.uniform(55.4, 68.9, rows))),
-        "longitude": pa.array(np.char.mod("%.5f", rng.uniform(11.1, 24.0, rows))),
+        "house_number": _blank_some(number, rng, 0.03),
+        "latitude": _decimals(rng.uniform(55.4, 68.9, rows)),
+        "longitude": _decimals(rng.uniform(11.1, 24.0, rows)),
         "technology": pa.array(TECHNOLOGY[0]).take(pa.array(tech)),
-        "max_download_mbps": pa.array(speed.astype(str)),
+        "max_download_mbps": _text(speed),
         "fiber_connected": pa.array(np.where(fiber, "true", "false")),
-        "survey_date": pa.array(days.astype("datetime64[D]").astype(str)),
-        "updated_at": _blank_some(pa.array(updated.astype("datetime64[s]").astype(str)), rng, 0.1),
+        "survey_date": pc.cast(pa.array(days.astype("datetime64[D]")), pa.string()),
+        "updated_at": _blank_some(pc.strftime(pa.array(updated.astype("datetime64[s]")), TIME_FORMAT), rng, 0.1),
     }
 
 
-def _uuids(rng: np.random.Generator, rows: int) -> list[str]:
+def _text(values: np.ndarray) -> pa.Array:
+    return pc.cast(pa.array(values), pa.string())
+
+
+def _decimals(values: np.ndarray) -> pa.Array:
+    """'%.5f' of positive numbers, in Arrow (numpy's char formatting is slow and large)."""
+    scaled = np.round(values * 100_000).astype(np.int64)
+    whole, part = _text(scaled // 100_000), pc.utf8_lpad(_text(scaled % 100_000), 5, "0")
+    return pc.binary_join_element_wise(whole, part, ".")
+
+
+HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+_AT = np.array([i for i in range(36) if i not in (8, 13, 18, 23)])
+
+
+def _uuids(rng: np.random.Generator, rows: int) -> pa.Array:
+    """Random version-4-looking UUIDs (lowercase hex), built as one Arrow buffer."""
     raw = rng.integers(0, 256, (rows, 16), dtype=np.uint8)
-    out = []
-    for h in (bytes(r).hex() for r in raw):
-        out.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{h[16:20]}-{h[20:]}")
-    return out
+    nibbles = np.empty((rows, 32), dtype=np.uint8)
+    nibbles[:, 0::2], nibbles[:, 1::2] = raw >> 4, raw & 15
+    nibbles[:, 12] = 4
+    text = np.full((rows, 36), ord("-"), dtype=np.uint8)
+    text[:, _AT] = HEX[nibbles]
+    offsets = np.arange(0, rows * 36 + 1, 36, dtype=np.int32)
+    return pa.StringArray.from_buffers(rows, pa.py_buffer(offsets.tobytes()), pa.py_buffer(text.tobytes()))
 
 
 def _blank_some(column: pa.Array, rng: np.random.Generator, share: float) -> pa.Array:
@@ -103,51 +126,74 @@ BREAKS = [
     ("municipality", "Örnsköldsviks kommun, Västernorrlands län, Sverige"),
     ("postal_town", "Ö"), ("street", ""), ("fiber_connected", "ja"), ("fiber_connected", "TRUE"),
     ("updated_at", "2024-13-01T00:00:00"), ("updated_at", "2024-06-01"), ("address_id", "{prev}"),
-    ("address_id", "not-a-uuid"), ("address_id", ""),
+    ("address_id", "{first}"), ("address_id", "not-a-uuid"), ("address_id", ""),
 ]  # fmt: skip
 
 
-def broken(table: dict[str, pa.Array], rng: np.random.Generator, share: float) -> dict[str, pa.Array]:
+def broken(table: dict[str, pa.Array], rng: np.random.Generator, share: float, first: str) -> dict[str, pa.Array]:
+    """``share`` of the rows (never a chunk's first) with one bad cell; '{first}' is the file's first key."""
     rows = len(table["address_id"])
-    where = np.sort(rng.choice(np.arange(1, rows), int(rows * share), replace=False))
+    count = min(rows - 1, round(rows * share))
+    where = np.sort(rng.choice(np.arange(1, rows), count, replace=False)) if count > 0 else np.zeros(0, np.int64)
     kinds = rng.integers(0, len(BREAKS), where.size)
     edits: dict[str, dict[int, str]] = {}
     ids = table["address_id"]
     for row, kind in zip(where.tolist(), kinds.tolist(), strict=True):
         column, text = BREAKS[kind]
-        edits.setdefault(column, {})[row] = ids[row - 1].as_py() if text == "{prev}" else text
+        text = {"{prev}": ids[row - 1].as_py(), "{first}": first}.get(text, text)
+        edits.setdefault(column, {})[row] = text
     out = dict(table)
     for column, cells in edits.items():
-        values = out[column].to_pylist()
-        for row, text in cells.items():
-            values[row] = text
-        out[column] = pa.array(values, pa.string())
+        at = np.zeros(rows, dtype=bool)
+        at[list(cells)] = True
+        values = pa.array([cells[r] for r in sorted(cells)], pa.string())
+        out[column] = pc.replace_with_mask(out[column], pa.array(at), values)
     return out
 
 
-def write_csv(table: dict[str, pa.Array], path: Path) -> None:
-    """Comma-separated, quoted only where a cell needs it, like a spreadsheet export."""
+def csv_lines(table: dict[str, pa.Array]) -> pa.Buffer:
+    """Comma-separated lines, quoted only where a cell needs it, like a spreadsheet export."""
     cells = []
     for column in table.values():
-        needs = pc.match_substring_regex(column, '[,"\n]')
+        needs = pc.or_(pc.or_(pc.match_substring(column, ","), pc.match_substring(column, '"')),
+                       pc.match_substring(column, "\n"))  # fmt: skip
+        if not pc.any(needs).as_py():
+            cells.append(column)
+            continue
         quoted = pc.binary_join_element_wise('"', pc.replace_substring(column, '"', '""'), '"', "")
         cells.append(pc.if_else(needs, quoted, column))
     lines = pc.binary_join_element_wise(*cells, ",")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
-        handle.write((",".join(table) + "\n").encode())
-        for chunk in range(0, len(lines), 100_000):
-            part = lines.slice(chunk, 100_000)
-            handle.write(("\n".join(part.to_pylist()) + "\n").encode("utf-8"))
+    lines = pc.binary_join_element_wise(lines, "", "\n")  # 'line' + '\n' + '': one buffer of whole lines
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
+    return lines.buffers()[2][offsets[lines.offset] : offsets[lines.offset + len(lines)]]
 
 
-def write_dataset(out: Path, slug: str, table: dict[str, pa.Array]) -> Path:
-    folder = out / "datasets" / slug
-    write_csv(table, folder / "source" / "adresser.csv")
-    (folder / "dataset.yaml").write_text(
-        MANIFEST.format(slug=slug, schema=HERE / f"{SLUG}.schema.json"), encoding="utf-8"
-    )
-    return folder
+def write_datasets(out: Path, rows: int, seed: int, share: float, valid_only: bool = False) -> list[Path]:
+    """Both datasets, chunk by chunk: the valid file and the broken one, side by side."""
+    folders, handles = [], []
+    for slug in (SLUG,) if valid_only else (SLUG, f"{SLUG}-fel"):
+        folder = out / "datasets" / slug
+        (folder / "source").mkdir(parents=True, exist_ok=True)
+        (folder / "dataset.yaml").write_text(
+            MANIFEST.format(slug=slug, schema=HERE / f"{SLUG}.schema.json"), encoding="utf-8"
+        )
+        folders.append(folder)
+        handles.append((folder / "source" / "adresser.csv").open("wb"))
+    first = ""
+    try:
+        for index, start in enumerate(range(0, rows, CHUNK)):
+            rng = np.random.default_rng([seed, index])
+            table = columns(min(CHUNK, rows - start), rng)
+            first = first or table["address_id"][0].as_py()
+            tables = [table] if valid_only else [table, broken(table, rng, share, first)]
+            for handle, data in zip(handles, tables, strict=True):
+                if index == 0:
+                    handle.write((",".join(data) + "\n").encode())
+                handle.write(csv_lines(data))
+    finally:
+        for handle in handles:
+            handle.close()
+    return folders
 
 
 MANIFEST = """# Generated by bench/generate.py
@@ -158,6 +204,7 @@ description: {{sv: Genererade data för prestandamätning., en: Generated data f
 themes: [TECH]
 frequency: ANNUAL
 sample_data: true
+xlsx: false
 schema: {schema}
 source: {{type: csv, path: source/adresser.csv, delimiter: ",", encoding: utf-8}}
 """
@@ -184,13 +231,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--broken", type=float, default=0.001, help="share of rows with a bad cell")
     parser.add_argument("--out", type=Path, default=OUT, help="where datasets/ goes (bench/out)")
+    parser.add_argument("--valid-only", action="store_true", help="not the broken copy (halves the time)")
     args = parser.parse_args()
-    rng = np.random.default_rng(args.seed)
-    table = columns(args.rows, rng)
     (args.out / "datasets").mkdir(parents=True, exist_ok=True)
     shutil.copy(HERE.parent / "datasets" / "_defaults.yaml", args.out / "datasets" / "_defaults.yaml")
-    for slug, data in ((SLUG, table), (f"{SLUG}-fel", broken(table, rng, args.broken))):
-        folder = write_dataset(args.out, slug, data)
+    for folder in write_datasets(args.out, args.rows, args.seed, args.broken, args.valid_only):
         size = (folder / "source" / "adresser.csv").stat().st_size
         print(f"{folder / 'source' / 'adresser.csv'}: {args.rows} rows, {size / 1e6:.0f} MB")
 

@@ -62,7 +62,7 @@ target.finish("bench")  # one version for the four, as publish-all does
 
 def project_copy(parent: Path) -> Path:
     root = parent / "project"
-    for name in ("datasets", "schemas"):
+    for name in ("datasets", "schemas", "publishers"):
         shutil.copytree(ROOT / name, root / name)
     return root
 

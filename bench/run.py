@@ -3,6 +3,13 @@
     .venv/bin/python bench/run.py                 # 1M rows: generate if needed, then measure
     .venv/bin/python bench/run.py --findings      # also compare findings on the broken file
     .venv/bin/python bench/run.py --rows 4000000 --skip-frictionless   # what larger inputs cost
+    nice -n 10 .venv/bin/python bench/run.py --rows 20000000 --skip-frictionless --skip-memory \
+        --skip-validate --repeat 1
+
+*validate + convert* streams a file larger than ``OPENDATA_STREAM_BYTES`` (opendata.streaming);
+*in memory* is the same job with the whole table in memory (the path before streaming), and
+*floor* a bare pyarrow typed read + CSV/Parquet write of the same file, batch by batch, that
+the ratios are taken against.
 
 Every measurement runs in a fresh Python process, so its peak memory (ru_maxrss) is its own
 and includes Arrow's buffers (tracemalloc would not see them). Each process first imports
@@ -46,9 +53,12 @@ def measure(name: str, folder: Path) -> dict[str, Any]:
     if name == "frictionless":
         result = _frictionless(manifest.schema_path, folder / "source" / "adresser.csv")
         stages["validate"] = time.perf_counter() - start
+    elif name == "floor":
+        result = _floor(manifest.schema_path, folder / "source" / "adresser.csv")
+        stages["read + write"] = time.perf_counter() - start
     else:
         clock = time.perf_counter()
-        raw = build.extract(manifest)
+        raw = build.extract(manifest, record=False)
         parsed = build.parse(manifest, raw)
         stages["read CSV"], clock = time.perf_counter() - clock, time.perf_counter()
         prepared, report = build.validate(manifest, parsed, engine="arrow")
@@ -57,7 +67,7 @@ def measure(name: str, folder: Path) -> dict[str, Any]:
         result = {"rows": report.row_count, "errors": len(report.errors), "engine": report.engine}
         if name == "findings":
             result["findings"] = sorted({(e.row, e.column, e.rule) for e in report.errors}, key=str)
-        if name == "pipeline":
+        if name in ("pipeline", "memory"):
             with tempfile.TemporaryDirectory() as out:
                 built = build.convert(manifest, prepared, report, raw, Path(out) / SLUG)
                 stages["convert"] = time.perf_counter() - clock
@@ -95,6 +105,42 @@ def _frictionless(schema_path: Path, csv: Path) -> dict[str, Any]:
     }
 
 
+def _floor(schema_path: Path, csv: Path) -> dict[str, Any]:
+    """What Arrow alone costs: the file read typed in batches, written as CSV and Parquet (zstd)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    from opendata.convert import _csv_ready
+    from opendata.table_schema import load_schema
+
+    schema = load_schema(schema_path)
+    target = schema.arrow_schema()
+    reader = pacsv.open_csv(
+        csv,
+        read_options=pacsv.ReadOptions(block_size=4 * 1024 * 1024, use_threads=False),  # as opendata.streaming
+        convert_options=pacsv.ConvertOptions(
+            column_types={f.name: f.type for f in target}, null_values=[""], strings_can_be_null=True,
+            timestamp_parsers=["%Y-%m-%dT%H:%M:%S"],
+        ),
+    )  # fmt: skip
+    rows = 0
+    with tempfile.TemporaryDirectory() as out:
+        parquet = pq.ParquetWriter(Path(out) / "data.parquet", target, compression="zstd")
+        text: pacsv.CSVWriter | None = None
+        for batch in reader:
+            table = pa.Table.from_batches([batch]).cast(target)
+            ready = _csv_ready(table)
+            text = text or pacsv.CSVWriter(Path(out) / "data.csv", ready.schema)
+            text.write_table(ready)
+            parquet.write_table(table)
+            rows += table.num_rows
+        parquet.close()
+        if text is not None:
+            text.close()
+    return {"rows": rows}
+
+
 def _warm_up() -> None:
     """Imports, and Arrow's and frictionless's first calls, on a small bundled dataset."""
     import pandas  # noqa: F401  (pyarrow imports it lazily on first use)
@@ -121,12 +167,25 @@ def _rss_mb() -> float:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+# The path before streaming: every file read whole (and allowed to be as large as it is).
+IN_MEMORY = {"OPENDATA_STREAM_BYTES": str(2**62), "OPENDATA_MAX_SOURCE_BYTES": str(2**62)}
+
+
 def run_child(name: str, folder: Path) -> dict[str, Any]:
+    env = {**os.environ, **(IN_MEMORY if name == "memory" else {})}
     done = subprocess.run(
         [sys.executable, __file__, "--measure", name, "--dataset", str(folder)],
-        check=True, capture_output=True, text=True, cwd=ROOT,
+        check=True, capture_output=True, text=True, cwd=ROOT, env=env,
     )  # fmt: skip
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+LABELS = {
+    "floor": "floor (Arrow read+write)",
+    "validate": "fast validator",
+    "pipeline": "validate + convert",
+    "memory": "same, in memory (before)",
+}
 
 
 def main() -> None:
@@ -135,6 +194,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--findings", action="store_true", help="compare findings on the broken file")
     parser.add_argument("--skip-frictionless", action="store_true")
+    parser.add_argument("--skip-memory", action="store_true", help="not the in-memory path (20M rows: ~10 GB)")
+    parser.add_argument("--skip-validate", action="store_true", help="not the validator alone")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--dataset", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -153,14 +214,22 @@ def main() -> None:
         theirs = results["frictionless"]
         if theirs["rows"] != args.rows:  # an unreadable file is fast too
             raise SystemExit(f"frictionless read {theirs['rows']} rows: {theirs}")
-    for name in ("validate", "pipeline"):
-        runs = [run_child(name, folder) for _ in range(args.repeat)]
-        results[name] = {
-            "runs": runs,
-            "median_seconds": statistics.median(r["seconds"] for r in runs),
-        }
-        best = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
-        _line({"validate": "fast validator", "pipeline": "validate + convert"}[name], best, args.rows)
+    names = [
+        "floor",
+        *([] if args.skip_validate else ["validate"]),
+        "pipeline",
+        *([] if args.skip_memory else ["memory"]),
+    ]
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    for _ in range(args.repeat):  # interleaved, so a busy moment of the machine hits each alike
+        for name in names:
+            runs[name].append(run_child(name, folder))
+    for name in names:
+        results[name] = {"runs": runs[name], "median_seconds": statistics.median(r["seconds"] for r in runs[name])}
+        best = sorted(runs[name], key=lambda r: r["seconds"])[len(runs[name]) // 2]
+        _line(LABELS[name], best, args.rows, sorted(runs["floor"], key=lambda r: r["seconds"])[len(runs["floor"]) // 2])
+    results["load_after"] = os.getloadavg()
+    print(f"load average after: {results['load_after'][0]:.1f}")
     if "frictionless" in results:
         ratio = results["frictionless"]["seconds"] / results["validate"]["median_seconds"]
         print(f"fast validator / frictionless: {ratio:.0f}x faster")
@@ -178,12 +247,13 @@ def main() -> None:
     (out / "results.json").write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
 
 
-def _line(label: str, result: dict[str, Any], rows: int) -> None:
+def _line(label: str, result: dict[str, Any], rows: int, floor: dict[str, Any] | None = None) -> None:
     stages = ", ".join(f"{k} {v:.2f}s" for k, v in result["stages"].items())
     wall, cpu = result["seconds"], result["cpu_seconds"]
-    speed = f"{wall:7.2f} s (cpu {cpu:5.2f} s)  {rows / wall:>11,.0f} rows/s"
+    speed = f"{wall:7.2f} s (cpu {cpu:6.2f} s)  {rows / wall:>11,.0f} rows/s"
     memory = f"peak {result['peak_mb']:5.0f} MB (baseline {result['baseline_mb']:.0f})"
-    print(f"{label:22} {speed}  {memory}  [{stages}]")
+    ratio = f"  {wall / floor['seconds']:.2f}x wall, {cpu / floor['cpu_seconds']:.2f}x cpu of floor" if floor else ""
+    print(f"{label:26} {speed}  {memory}{ratio}  [{stages}]")
 
 
 if __name__ == "__main__":

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext, suppress
+from typing import Any
 
 from prefect.concurrency.sync import concurrency
 
@@ -36,7 +38,55 @@ def portal_slot(target: Target) -> AbstractContextManager[None]:
     info = info_of(target)
     if info is None or not info.portal_slot:
         return nullcontext()
-    return concurrency(CKAN_LIMIT, occupy=1)
+    return _portal_slot()
+
+
+@contextmanager
+def _portal_slot() -> Iterator[None]:
+    """The slot, with a log line just after taking it and just before giving it back: the
+    interval between them lies inside the hold (tests/test_workers.py reads them)."""
+    with _acquired(CKAN_LIMIT):
+        logger = _run_logger()
+        logger.info("%s: slot taken", CKAN_LIMIT)
+        try:
+            yield
+        finally:
+            logger.info("%s: slot given back", CKAN_LIMIT)
+
+
+ACQUIRE_TRIES = 5
+
+
+@contextmanager
+def _acquired(name: str, **options: Any) -> Iterator[None]:
+    """One slot of ``name``; a server that answers the acquisition with an error (a busy server
+    said 503) is asked again, after 1, 2, 4, 8 s, before the run gives up."""
+    from prefect.concurrency._asyncio import ConcurrencySlotAcquisitionError
+
+    for attempt in range(ACQUIRE_TRIES):
+        stack = ExitStack()
+        try:
+            stack.enter_context(concurrency(name, occupy=1, **options))
+        except ConcurrencySlotAcquisitionError as exc:
+            if attempt == ACQUIRE_TRIES - 1:
+                raise
+            log.warning("%s: could not take a slot (%s); asking again in %d s", name, exc, 2**attempt)
+            time.sleep(2**attempt)
+            continue
+        with stack:
+            yield
+        return
+
+
+def _run_logger() -> Any:
+    """The run's logger (its lines reach the server), or this module's outside a run."""
+    from prefect import get_run_logger
+    from prefect.exceptions import MissingContextError
+
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return log
 
 
 DATASET_LIMIT = "publish-dataset-{slug}"  # one slot each: one run of a dataset at a time
@@ -67,8 +117,13 @@ def dataset_slot(slug: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX)
         name = DATASET_LIMIT.format(slug=slug)
         _ensure_limit(name)
-        with concurrency(name, occupy=1, lease_duration=900):
-            yield
+        with _acquired(name, lease_duration=900):
+            logger = _run_logger()
+            logger.info("%s: slot taken", name)
+            try:
+                yield
+            finally:
+                logger.info("%s: slot given back", name)
 
 
 def _ensure_limit(name: str) -> None:

@@ -13,7 +13,8 @@ from typing import Literal
 from opendata.errors import OpendataError, ValidationFailed
 from publish.base import FileOutcome, PublishResult
 
-Status = Literal["created", "updated", "unchanged", "invalid", "failed"]
+# "published": a run on another worker completed (flows/fan_out.py); its change is in that run.
+Status = Literal["created", "updated", "unchanged", "published", "invalid", "failed"]
 FAILED: frozenset[Status] = frozenset({"invalid", "failed"})
 
 

@@ -18,7 +18,7 @@ from prefect.client.schemas.objects import State
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
-from flows import artifacts, tasks
+from flows import artifacts, fan_out, tasks
 from flows.limits import dataset_slot
 from flows.outcomes import Outcome, failed_slugs
 from flows.secrets import target_token
@@ -106,18 +106,13 @@ def publish_all(
     resolve_name(target)  # an unknown target fails the whole run before any dataset starts
     batched = not dry_run and target_info(target).batches  # the target has a per-run step (finish)
     batch = (_run_id() or uuid.uuid4().hex) if batched else None
+    params = {"target": target, "dry_run": dry_run, "replay": replay, "allow_shrink": allow_shrink, "batch": batch}
     outcomes: list[Outcome] = []
-    for slug in chosen:
-        state = publish_dataset(
-            slug,
-            target=target,
-            dry_run=dry_run,
-            replay=replay,
-            allow_shrink=allow_shrink,
-            batch=batch,
-            return_state=True,
-        )
-        outcomes.append(outcome(slug, state))
+    if fan_out.wanted():  # on a work pool: each dataset its own flow run, for any worker (flows/fan_out.py)
+        outcomes = fan_out.run_each(chosen, params)
+    else:
+        for slug in chosen:
+            outcomes.append(outcome(slug, publish_dataset(slug, **params, return_state=True)))
     if batch is not None:
         outcomes = _publish_catalog(target, batch, outcomes)
     failed = failed_slugs(outcomes)

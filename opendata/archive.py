@@ -27,8 +27,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from opendata import limits
 from opendata.errors import SourceError
 from opendata.sources.base import RawPart, RawSnapshot, utc_now
+from opendata.sources.text import stream_local
 
 FORMAT = "opendata-raw-snapshot/1"
 SNAPSHOT_FILE = "snapshot.json"
@@ -129,6 +131,10 @@ def load_snapshot(folder: Path) -> RawSnapshot:
     """A snapshot folder back into a RawSnapshot, exactly as it was fetched."""
     meta = _read_meta(folder)
     parts = []
+    if meta["has_content"] and not meta["has_parts"] and len(meta["parts"]) == 1:
+        large = _streamed(folder, meta)
+        if large is not None:
+            return large
     for p in meta["parts"]:
         try:
             content = (folder / p["file"]).read_bytes()
@@ -162,6 +168,20 @@ def load_snapshot(folder: Path) -> RawSnapshot:
     return raw
 
 
+def _streamed(folder: Path, meta: dict[str, Any]) -> RawSnapshot | None:
+    """A large archived CSV file as a streamed snapshot (by its path), its SHA-256 checked."""
+    path = folder / meta["parts"][0]["file"]
+    if meta["media_type"] != "text/csv" or not path.is_file() or path.stat().st_size <= limits.STREAM_BYTES.value:
+        return None
+    raw = stream_local(path, meta["media_type"])
+    if raw.sha256 != meta["sha256"]:
+        raise SourceError(f"{folder}: the snapshot does not match its SHA-256; the archive is damaged")
+    return replace(
+        raw, origin=meta["origin"], retrieved_at=_time(meta["retrieved_at"]),
+        validators=dict(meta.get("validators", {})), snapshot_id=meta["id"], sample=bool(meta.get("sample")),
+    )  # fmt: skip
+
+
 def _write_parts(
     folder: Path, raw: RawSnapshot, snapshot_id: str, unit: str, sample: bool, note: str | None
 ) -> dict[str, Any]:
@@ -180,7 +200,11 @@ def _write_parts(
         file = _UNSAFE.sub("_", part.name) or f"part-{i:03d}"
         if file in (SNAPSHOT_FILE, LOG_FILE) or any(d["file"] == file for d in described):
             file = f"{i:03d}-{file}"
-        (folder / file).write_bytes(part.content)
+        streamed = raw.file is not None and not raw.parts  # a large file: copied, never held
+        if streamed:
+            shutil.copyfile(raw.file, folder / file)  # type: ignore[arg-type]
+        else:
+            (folder / file).write_bytes(part.content)
         described.append(
             {
                 "name": part.name,
@@ -191,8 +215,8 @@ def _write_parts(
                 "status": part.status,
                 "validators": part.validators,
                 "links": part.links,
-                "bytes": len(part.content),
-                "sha256": part.sha256,
+                "bytes": (folder / file).stat().st_size if streamed else len(part.content),
+                "sha256": raw.sha256 if streamed else part.sha256,
             }
         )
     meta: dict[str, Any] = {

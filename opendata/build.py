@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from opendata import __version__
 from opendata.charts import check_charts
@@ -29,7 +30,7 @@ from opendata.errors import ManifestError, SourceError, ValidationFailed
 from opendata.excel import EXCEL_MAX_ROWS, write_xlsx
 from opendata.extract import extract as extract  # the first step, under its one name (re-exported)
 from opendata.extract import replay_note
-from opendata.fastcheck import validate_arrow
+from opendata.fastcheck import unsupported_rules, validate_arrow
 from opendata.hints import refine
 from opendata.join import apply_joins, merge_findings, supplied_fields
 from opendata.manifest import Manifest
@@ -38,6 +39,7 @@ from opendata.prepare import PreparedTable, prepare
 from opendata.report import ValidationReport
 from opendata.settings import settings
 from opendata.sources import ParsedTable, RawSnapshot, source_for
+from opendata.streaming.check import stream_check
 from opendata.table_schema import TableSchema, load_schema
 from opendata.validate import table_csv_bytes, validate_table
 
@@ -81,6 +83,7 @@ def parse(manifest: Manifest, raw: RawSnapshot) -> ParsedTable:
     parsed = source_for(manifest.source).parse(manifest.source, raw)
     if not manifest.join:
         return parsed
+    parsed = whole(parsed)  # a join looks rows up across the whole table
     lookups = {}
     for spec in manifest.join:
         lookup_raw = raw.lookups.get(spec.name)
@@ -107,7 +110,13 @@ def validate(
         raise ManifestError(f"unknown validator '{chosen}'; use one of {', '.join(ENGINES)}")
     schema = load_schema(manifest.schema_path)
     check_charts(manifest.slug, manifest.charts, schema)
+    if parsed.stream is not None and (chosen == "frictionless" or unsupported_rules(schema)):
+        parsed = whole(parsed)  # these read the table in memory (frictionless streams its own rows)
     prepared, column_errors = prepare(parsed, manifest, schema)
+    if parsed.stream is not None:  # a large file: validated and written batch by batch
+        return stream_check(
+            manifest, parsed, schema, prepared, column_errors, lambda found: refine(found, manifest, parsed, schema)
+        )
     joined = supplied_fields(manifest.join)
     if chosen == "frictionless":
         report = validate_table(manifest.slug, prepared, schema, column_errors)
@@ -145,16 +154,15 @@ def convert(
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
-    table = prepared.typed  # read once, by the fast validator
-    if table is None:
-        table = typed_table(table_csv_bytes(prepared), schema)
-    with ThreadPoolExecutor(max_workers=2) as pool:  # Arrow writes without the GIL: one core each
-        csv_file = pool.submit(_write, write_csv, table, directory, "data-csv")
-        parquet_file = pool.submit(_write, write_parquet, table, directory, "data-parquet")
-        write_json(schema.descriptor, directory / "schema.json")
-        write_report(report, directory)
-        files = [csv_file.result(), parquet_file.result()]
-    if manifest.xlsx and table.num_rows <= EXCEL_MAX_ROWS:  # a larger table does not fit in one sheet
+    if prepared.staged is not None:  # streamed: both files were written while it was validated
+        files, rows = _staged(prepared, report, schema, directory)
+        table = None
+    else:
+        files, table = _written(prepared, report, schema, directory)
+        rows = table.num_rows
+    if manifest.xlsx and rows <= EXCEL_MAX_ROWS:  # a larger table does not fit in one sheet
+        if table is None:
+            table = pq.read_table(directory / "data.parquet")
         write_xlsx(table, schema, manifest, directory / "data.xlsx")
         files.append(_built("data-xlsx", directory / "data.xlsx", "XLSX", XLSX_MEDIA_TYPE))
     files += [
@@ -162,7 +170,7 @@ def convert(
         _built("validation-report", directory / "validation-report.json", "JSON", "application/json"),
     ]
     source_metadata = source_for(manifest.source).metadata(manifest.source, raw)
-    write_json(datapackage(manifest, schema, files, table.num_rows, source_metadata), directory / "datapackage.json")
+    write_json(datapackage(manifest, schema, files, rows, source_metadata), directory / "datapackage.json")
     files.append(_built("datapackage", directory / "datapackage.json", "JSON", "application/json"))
     provenance = {
         "source": report.source,
@@ -175,7 +183,40 @@ def convert(
     note = replay_note(raw)
     if note:
         provenance["replayed"] = note
-    return Build(manifest, schema, directory, files, table.num_rows, report, provenance)
+    return Build(manifest, schema, directory, files, rows, report, provenance)
+
+
+def _written(
+    prepared: PreparedTable, report: ValidationReport, schema: TableSchema, directory: Path
+) -> tuple[list[BuiltFile], pa.Table]:
+    table = prepared.typed  # read once, by the fast validator
+    if table is None:
+        table = typed_table(table_csv_bytes(prepared), schema)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # Arrow writes without the GIL: one core each
+        csv_file = pool.submit(_write, write_csv, table, directory, "data-csv")
+        parquet_file = pool.submit(_write, write_parquet, table, directory, "data-parquet")
+        write_json(schema.descriptor, directory / "schema.json")
+        write_report(report, directory)
+        return [csv_file.result(), parquet_file.result()], table
+
+
+def _staged(
+    prepared: PreparedTable, report: ValidationReport, schema: TableSchema, directory: Path
+) -> tuple[list[BuiltFile], int]:
+    staged = prepared.staged
+    staged.move_to(directory)
+    write_json(schema.descriptor, directory / "schema.json")
+    write_report(report, directory)
+    files = [_built(key, directory / name, fmt, media) for key, (name, fmt, media) in DATA_FILES.items()]
+    return files, int(staged.rows)
+
+
+def whole(parsed: ParsedTable) -> ParsedTable:
+    """A streamed table read whole, for the steps that need every row at once."""
+    if parsed.stream is None:
+        return parsed
+    table = pa.concat_tables([batch.table for batch in parsed.stream.batches()])
+    return replace(parsed, table=table, stream=None)
 
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -8,6 +8,7 @@ nobody meant to publish), is an error in the report, not a surprise on the porta
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -34,6 +35,7 @@ class PreparedTable:
     typed: pa.Table | None = None  # the same table typed by the schema, once validation made it
     schema: TableSchema | None = None  # the schema it was prepared (and validated) against
     row_numbers: tuple[int, ...] | None = None  # the source row of each row, if not consecutive
+    staged: Any = None  # a streamed table's data.csv/data.parquet, written while validated (Staged)
 
     def cell_as_written(self, column: str, index: int, fallback: str | None) -> str | None:
         """A cell as the steward typed it ('93,27'), for messages about normalised columns."""

@@ -71,6 +71,18 @@ class Settings(BaseSettings):
     max_xlsx_bytes: int = _env(
         "OPENDATA_MAX_XLSX_BYTES", 512 * MIB, "Largest unpacked size of a workbook, in bytes.", "validation"
     )
+    stream_bytes: int = _env(
+        "OPENDATA_STREAM_BYTES", 64 * MIB, "Largest CSV file read whole into memory; larger ones are read in batches.",
+        "validation",
+    )  # fmt: skip
+    stream_block_bytes: int = _env(
+        "OPENDATA_STREAM_BLOCK_BYTES", 4 * MIB, "Arrow's read block when a CSV file is read in batches (bytes).",
+        "validation",
+    )  # fmt: skip
+    stream_tmp: str | None = _env(
+        "OPENDATA_STREAM_TMP", None, "Where a streamed file's typed batches are staged.", "validation",
+        shown_default="the system's temporary folder",
+    )  # fmt: skip
     max_cells: int = _env("OPENDATA_MAX_CELLS", 50_000_000, "Most cells read from one sheet.", "validation")
     max_cell_bytes: int = _env("OPENDATA_MAX_CELL_BYTES", 1 * MIB, "Largest single cell, in bytes.", "validation")
 
@@ -100,9 +112,22 @@ class Settings(BaseSettings):
         "CKAN_LEASE_WAIT", None, "Seconds to wait for another run's lease on a dataset.", "ckan",
         shown_default="600",
     )  # fmt: skip
+    ckan_datastore_load: str | None = _env(
+        "CKAN_DATASTORE_LOAD", None, "How DataStore tables are loaded: `auto`, `api` or `xloader` (docs/ckan.md).",
+        "ckan", shown_default="auto",
+    )  # fmt: skip
+    ckan_datastore_concurrency: str | None = _env(
+        "CKAN_DATASTORE_CONCURRENCY", None, "DataStore insert calls in flight on the API path (1 to 8).", "ckan",
+        shown_default="2",
+    )  # fmt: skip
     ckan_deadline: float = _env(
         "OPENDATA_CKAN_DEADLINE", 1800.0, "Seconds one dataset may spend on the portal, over every call.", "ckan"
     )
+
+    fan_out: bool = _env(
+        "OPENDATA_FAN_OUT", True, "`publish-all` run by a worker starts one flow run per dataset (0: subflows).",
+        "prefect",
+    )  # fmt: skip
 
     # Prefect (text: flows/prefect_api.py checks them and says what to do)
     prefect_home: Path | None = _env(

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stop what scripts/ckan-up.sh started (idempotent): the CKAN server (.ckan/ckan.pid), and
-# Redis / PostgreSQL if ckan-up started them (.ckan/redis.pid, .ckan/postgres.started-by-ckan-up)
+# the xloader job worker (.ckan/worker.pid), Redis / PostgreSQL if ckan-up started them (.ckan/redis.pid, .ckan/postgres.started-by-ckan-up)
 # AND no other portal on the machine uses them. Data (.ckan/, the databases) is kept.
 #
 # A good neighbour: other checkouts' portals share the machine's PostgreSQL cluster and maybe
@@ -96,6 +96,7 @@ stop_pid() {
   rm -f "$file"
 }
 
+stop_pid "$CK/worker.pid" "ckan.* jobs worker" "the job worker"
 stop_pid "$CK/ckan.pid" "ckan.* run " "CKAN"
 
 if [[ -s "$CK/redis.pid" ]]; then

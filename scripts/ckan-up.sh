@@ -13,6 +13,9 @@
 # CKAN_DB_USER (ckan_default), CKAN_DATASTORE_RO_USER (datastore_ro), CKAN_DB_PASSWORD,
 # CKAN_PG_VERSION (15), CKAN_PG_CLUSTER (main), CKAN_PG_PORT (5432), CKAN_REDIS_PORT (6379),
 # CKAN_PYTHON (python3), CKAN_START_TIMEOUT (60).
+# ckanext-xloader runs with its job worker (`ckan jobs worker`, pid in .ckan/worker.pid, log
+# .ckan/worker.log) on this portal's own Redis queue (ckan.site_id is derived from the database
+# names, so two portals on one Redis never take each other's jobs).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,7 +35,11 @@ CKAN_VERSION=2.12.0
 # (ckan/scheming/opendata_dataset.yaml) uses ckanext-scheming's JSON fields instead.
 DCAT_VERSION=2.4.4
 SCHEMING_VERSION=3.1.0
-PLUGINS="datastore datatables_view searchstub scheming_datasets dcat structured_data"
+# The fast DataStore load path (docs/ckan.md "Two load paths"): 2.6.0 is the release for CKAN 2.11/2.12.
+XLOADER_VERSION=2.6.0
+PLUGINS="datastore xloader datatables_view searchstub scheming_datasets dcat structured_data"
+WORKER_PID_FILE="$CK/worker.pid"
+WORKER_LOG="$CK/worker.log"
 SCHEMA_FILE="$ROOT/ckan/scheming/opendata_dataset.yaml"
 RDF_PROFILES="euro_dcat_ap_3 opendata_dcat_ap"
 
@@ -45,6 +52,7 @@ DB_PASS="${CKAN_DB_PASSWORD:-ckan_test_pw}"   # local throw-away test cluster on
 PG_VERSION="${CKAN_PG_VERSION:-15}"
 PG_CLUSTER="${CKAN_PG_CLUSTER:-main}"
 PG_PORT="${CKAN_PG_PORT:-5432}"
+SITE_ID="opendata-$DB"   # the job queue's name in Redis is ckan:<site_id>:<queue>
 REDIS_PORT="${CKAN_REDIS_PORT:-6379}"
 PYTHON="${CKAN_PYTHON:-python3}"
 START_TIMEOUT="${CKAN_START_TIMEOUT:-60}"
@@ -123,6 +131,15 @@ extensions_ok() {
   for plugin in $PLUGINS; do [[ "$out" == *"\"$plugin\""* ]] || return 1; done
 }
 
+# Our `ckan jobs worker` (this ckan.ini), alive?
+worker_alive() {
+  [[ -s "$WORKER_PID_FILE" ]] || return 1
+  local pid; pid=$(<"$WORKER_PID_FILE")
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  local cmd; cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  [[ "$cmd" == *"ckan -c $INI jobs worker"* ]]
+}
+
 # ------------------------------------------------------------------ fast path: reuse
 ini_current() { [[ -s "$STAMP" && "$(sha256sum "$INI" | cut -d' ' -f1)" == "$(<"$STAMP")" ]]; }
 # The catalog record of /catalog.rdf (title, languages, publisher, CC0), from the publisher's facts.
@@ -132,7 +149,7 @@ catalog_in_ini() {
   lines="$(catalog_settings 2>/dev/null)" && [[ -n "$lines" ]] || return 1
   while IFS= read -r line; do grep -qxF -- "$line" "$INI" || return 1; done <<<"$lines"
 }
-if ckan_pid_alive && status_ok && extensions_ok && [[ -f "$ENV_FILE" ]] \
+if ckan_pid_alive && status_ok && extensions_ok && worker_alive && [[ -f "$ENV_FILE" ]] \
     && grep -qE "^ckanext.dcat.rdf.profiles ?= ?$RDF_PROFILES$" "$INI" && ini_current && catalog_in_ini \
     && grep -qx "CKAN_URL=$URL" "$ENV_FILE" && token_ok "$(env_token)"; then
   say "already running, reusing $URL (pid $(<"$PID_FILE"))"
@@ -178,6 +195,16 @@ PY
     | grep -v "^WARNING: Location .* is ignored" || true
   "$VENV/bin/python" -c "import ckanext.dcat.plugins, ckanext.scheming.plugins" \
     || die "ckanext-dcat / ckanext-scheming install failed"
+fi
+if ! "$VENV/bin/python" - "$XLOADER_VERSION" <<'PY' 2>/dev/null; then
+import sys
+from importlib.metadata import version
+sys.exit(version("ckanext-xloader") != sys.argv[1])
+PY
+  say "installing ckanext-xloader $XLOADER_VERSION"
+  "$VENV/bin/pip" install -q "ckanext-xloader==$XLOADER_VERSION" 2>&1 \
+    | grep -v "^WARNING: Location .* is ignored" || true
+  "$VENV/bin/python" -c "import ckanext.xloader.plugin" || die "ckanext-xloader install failed"
 fi
 
 if ! "$VENV/bin/python" -c "from ckanext.opendata.profile import OpendataDCATAPProfile" 2>/dev/null; then
@@ -238,7 +265,7 @@ mkdir -p "$CK/storage"
   "ckan.datastore.write_url=postgresql://$DB_USER:$DB_PASS@127.0.0.1:$PG_PORT/$DS_DB" \
   "ckan.datastore.read_url=postgresql://$RO_USER:$DB_PASS@127.0.0.1:$PG_PORT/$DS_DB" \
   "ckan.site_url=$URL" \
-  "ckan.site_id=default" \
+  "ckan.site_id=$SITE_ID" \
   "ckan.redis.url=redis://127.0.0.1:$REDIS_PORT/1" \
   "ckan.storage_path=$CK/storage" \
   "ckan.plugins=$PLUGINS" \
@@ -248,7 +275,13 @@ mkdir -p "$CK/storage"
   "ckan.datastore.sqlsearch.enabled=true" \
   "ckan.max_resource_size=2048" \
   "ckan.views.default_views=datatables_view" \
-  "solr_url=http://127.0.0.1:1/solr/ckan" >/dev/null
+  "solr_url=http://127.0.0.1:1/solr/ckan" \
+  "ckanext.xloader.jobs_db.uri=sqlite:///$CK/xloader_jobs.db" \
+  "ckanext.xloader.formats=xloader-on-request" \
+  "ckanext.xloader.job_timeout=3600" >/dev/null
+# ckanext.xloader.formats matches no format: xloader loads only what is submitted to it
+# (xloader_submit, the pipeline's xloader path), never on its own after an upload, so the
+# API-path tests' typed tables are not reloaded behind their back (docs/ckan-test-portal.md).
 catalog_lines="$(catalog_settings)" && [[ -n "$catalog_lines" ]] \
   || die "scripts/ckan_catalog_config.py printed no settings"
 mapfile -t catalog_args <<<"$catalog_lines"
@@ -271,6 +304,24 @@ fi
 if [[ "$(psql_pg -d "$DB" -tAc "SELECT sysadmin FROM \"user\" WHERE name = 'admin'")" != t ]]; then
   ckan sysadmin add admin </dev/null >>"$LOG" 2>&1 || { tail -n 30 "$LOG" >&2; die "sysadmin add failed"; }
 fi
+
+# xloader_submit needs ckanext.xloader.api_token (the job downloads the upload and reports
+# back with it). A token of admin's, made with the CLI before the server reads the ini.
+XL_TOKEN_FILE="$CK/xloader-token"
+xl_token=""
+[[ -s "$XL_TOKEN_FILE" ]] && xl_token="$(<"$XL_TOKEN_FILE")"
+if [[ -z "$xl_token" ]] || ! grep -qF "ckanext.xloader.api_token = $xl_token" "$INI"; then
+  xl_token="$(ckan user token add admin "xloader-$(date +%Y%m%d%H%M%S)" 2>>"$LOG" </dev/null \
+    | tail -n1 | tr -d '[:space:]')" || true
+  [[ -n "$xl_token" ]] || die "could not create the xloader API token (see .ckan/ckan.log)"
+  printf '%s' "$xl_token" >"$XL_TOKEN_FILE"
+  "$VENV/bin/ckan" config-tool "$INI" "ckanext.xloader.api_token=$xl_token" >/dev/null
+  if ckan_pid_alive; then  # the running server has the old token: restart it below
+    kill "$(<"$PID_FILE")" 2>/dev/null || true; sleep 1; rm -f "$PID_FILE"
+  fi
+  if worker_alive; then kill "$(<"$WORKER_PID_FILE")" 2>/dev/null || true; rm -f "$WORKER_PID_FILE"; fi
+fi
+unset xl_token
 
 # ------------------------------------------------------------------ start the server
 if ckan_pid_alive && status_ok && { ! extensions_ok || ! ini_current; }; then  # ours, older settings
@@ -320,6 +371,23 @@ if ! ckan_pid_alive || ! status_ok; then
     fi
     sleep 0.5
   done
+fi
+
+# ------------------------------------------------------------------ the job worker (xloader)
+if worker_alive && [[ "$WORKER_PID_FILE" -nt "$INI" ]]; then
+  say "job worker already running (pid $(<"$WORKER_PID_FILE"))"
+else
+  if worker_alive; then  # started before the last ini change
+    kill "$(<"$WORKER_PID_FILE")" 2>/dev/null || true; sleep 1
+  fi
+  say "starting the job worker (log: .ckan/worker.log)"
+  echo "---- $(date -Is) ckan jobs worker" >>"$WORKER_LOG"
+  cd "$CK"
+  nohup setsid "$VENV/bin/ckan" -c "$INI" jobs worker </dev/null >>"$WORKER_LOG" 2>&1 &
+  echo $! >"$WORKER_PID_FILE"
+  cd "$ROOT"
+  sleep 2
+  worker_alive || { tail -n 30 "$WORKER_LOG" >&2; rm -f "$WORKER_PID_FILE"; die "the job worker exited at start"; }
 fi
 
 # ------------------------------------------------------------------ API token + .ckan/env

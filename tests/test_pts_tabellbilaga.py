@@ -40,6 +40,7 @@ REAL = [
 def project(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "datasets", tmp_path / "datasets")
     shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    shutil.copytree(ROOT / "publishers", tmp_path / "publishers")
     return tmp_path / "datasets" / "bredband"
 
 

@@ -73,10 +73,14 @@ class RawSnapshot:
     replayed: str | None = None  # why the bytes came from the archive, when they did
     sample: bool = False  # the archived snapshot is marked as sample data, not a real answer
     not_modified: bool = False  # the source answered 304: the archived bytes are current
+    file: Path | None = None  # a large local file read in batches from here (content stays empty)
+    file_sha256: str = ""  # the file's SHA-256, computed once when it was opened
 
     @property
     def sha256(self) -> str:
         """SHA-256 of the bytes, or for several parts of their names and hashes in order."""
+        if self.file is not None:
+            return self.file_sha256
         if len(self.parts) <= 1:
             return hashlib.sha256(self.parts[0].content if self.parts else self.content).hexdigest()
         digest = hashlib.sha256()
@@ -101,6 +105,7 @@ class ParsedTable:
     # The source row of each table row, when the source kept only some rows (a long sheet
     # filtered to one municipality); None: consecutive from first_data_row.
     row_numbers: tuple[int, ...] | None = None
+    stream: Any = None  # a CsvStream (opendata.streaming) when the rows are read in batches; table is empty
 
     def source_row(self, index: int) -> int:
         """The row (or line) in the source of table row ``index`` (0-based)."""

@@ -25,6 +25,7 @@ from opendata.sources.text import (
     decode,
     drop_trailing_blank_rows,
     read_local,
+    stream_local,
     utf8_content,
 )
 
@@ -62,10 +63,26 @@ class CsvSource(Source[CsvSettings]):
     settings_model = CsvSettings
 
     def fetch(self, settings: CsvSettings, base_dir: Path, previous: RawSnapshot | None = None) -> RawSnapshot:
-        return read_local(base_dir / settings.path, "text/csv")
+        path = base_dir / settings.path
+        if path.is_file() and path.stat().st_size > limits.STREAM_BYTES.value:
+            return stream_local(path, "text/csv")  # read in batches from the file, never whole
+        return read_local(path, "text/csv")
 
     def parse(self, settings: CsvSettings, raw: RawSnapshot) -> ParsedTable:
+        if raw.file is not None:
+            return parse_stream(settings, raw)
         return parse_with_dialect(settings, raw)
+
+
+def parse_stream(dialect: CsvDialect, raw: RawSnapshot) -> ParsedTable:
+    """A large file as a stream of batches (opendata.streaming); the table holds only the header."""
+    from opendata.streaming.reader import open_stream
+
+    assert raw.file is not None
+    stream = open_stream(raw.file, raw.origin, dialect.delimiter, dialect.quote_char, dialect.encoding,
+                         dialect.bom, dialect.header_row)  # fmt: skip
+    empty = pa.table({name: pa.array([], pa.string()) for name in stream.header})
+    return ParsedTable(empty, raw.origin, stream.first_data_row, "line", stream=stream)
 
 
 def parse_with_dialect(dialect: CsvDialect, raw: RawSnapshot) -> ParsedTable:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import hashlib
 import mimetypes
 from collections import Counter
 from pathlib import Path
@@ -32,6 +33,21 @@ def read_local(path: Path, media_type: str | None = None) -> RawSnapshot:
         raise SourceError(f"{path}: cannot read the source file: {exc.strerror}") from None
     guessed = mimetypes.guess_type(path.name)[0]
     return RawSnapshot(content, str(path), media_type or guessed or "application/octet-stream")
+
+
+def stream_local(path: Path, media_type: str) -> RawSnapshot:
+    """A large local file by its path, hashed but not read into memory (opendata.streaming).
+
+    It is not bounded by OPENDATA_MAX_SOURCE_BYTES: that limit guards memory, and this file
+    is read a few megabytes at a time."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read the source file: {exc.strerror}") from None
+    return RawSnapshot(b"", str(path), media_type, file=path, file_sha256=digest.hexdigest())
 
 
 def decode(raw: RawSnapshot, encoding: str, bom: bool) -> str:

@@ -143,6 +143,14 @@ class CkanClient:
             )
         return dict(user)
 
+    def clone(self) -> CkanClient:
+        """A client of its own for another thread (one answer's status at a time per client),
+        same portal, token, timeouts, and the same deadline's start."""
+        twin = CkanClient(self.url, self._secret, timeout=self.timeout, deadline=self.deadline)
+        twin._sleep, twin._clock = self._sleep, self._clock
+        twin._started = self._started
+        return twin
+
     def close(self) -> None:
         self._ckan.close()
 

@@ -5,9 +5,10 @@ text); a developer then gets numbers as strings. Here the PostgreSQL type, the p
 and the data dictionary (``info``: label and notes per column) come from the Table Schema,
 and the rows come from the Parquet file, which already holds the schema's types.
 
-Rows go in chunks (``datastore_upsert``, 10,000 rows a call): one request per chunk keeps
-memory flat on both sides, and the record count is computed once, with the last chunk, not in
-a background job (the test portal runs no job worker).
+A new table is filled by one of two paths (:mod:`publish.ckan.datastore_load`): chunks of
+``datastore_upsert`` (10,000 rows a call, several in flight; one request per chunk keeps memory
+flat on both sides; the record count computed once, at the end), or ckanext-xloader's COPY of
+the uploaded CSV on the portal, repaired and checked afterwards (:mod:`publish.ckan.datastore_verify`).
 
 A table people are reading is never emptied for an update of its rows: ``replace_rows``
 upserts the new rows by primary key (each call one transaction) and then deletes the keys
@@ -35,6 +36,7 @@ import pyarrow.parquet as pq
 
 from opendata.errors import PublishError
 from opendata.table_schema import TableSchema
+from publish.ckan import datastore_load, datastore_verify
 from publish.ckan.client import CkanClient
 
 CHUNK_ROWS = 10_000
@@ -103,17 +105,25 @@ def load(
     aliases: list[str] | None = None,
     chunk_rows: int = CHUNK_ROWS,
     heartbeat: Callable[[], None] = lambda: None,
+    path: str = "api",
+    concurrency: int = 1,
+    notes: list[str] | None = None,
 ) -> int:
-    """(Re)create the table on ``resource_id`` and insert every row; returns the row count.
+    """(Re)create the table on ``resource_id`` and fill it; returns the row count.
 
+    ``path``: ``api`` (``datastore_upsert`` calls, ``concurrency`` at once) or ``xloader`` (the
+    resource's uploaded CSV, COPYed by the portal's xloader job; :mod:`publish.ckan.datastore_load`).
     An existing table is dropped first: a typed table cannot change type in place, and a
     half-loaded one from a failed run must not be appended to.
     """
     drop(client, resource_id)
+    spec = fields(schema)
+    if path == "xloader":
+        spec = datastore_load.xloader_fields(spec)
     create: dict[str, Any] = {
         "resource_id": resource_id,
         "force": True,
-        "fields": fields(schema),
+        "fields": spec,
         "calculate_record_count": False,
     }
     if schema.primary_key:
@@ -122,23 +132,22 @@ def load(
         create["aliases"] = aliases
     client.call("datastore_create", **create)
     total = pq.ParquetFile(parquet).metadata.num_rows
-    done = 0
-    for records in chunks(parquet, schema, chunk_rows):
-        heartbeat()  # a long load keeps the run's lease
-        done += len(records)
-        client.call(
-            "datastore_upsert",
-            resource_id=resource_id,
-            force=True,
-            method="insert",
-            records=records,
-            calculate_record_count=done >= total,
-        )
+    if path == "xloader":
+        datastore_load.run_xloader(client, resource_id, heartbeat=heartbeat)
+        # the plain dictionary again (no type_override): the same table as the API path's
+        datastore_verify.repair_indexes(client, resource_id, fields(schema), schema.primary_key, aliases or [])
+        found = datastore_verify.verify(client, resource_id, spec, schema.primary_key, total)
+        if notes is not None:
+            notes += found
+        done = total
+    else:
+        batches = chunks(parquet, schema, chunk_rows)
+        done = datastore_load.insert_api(client, resource_id, batches, concurrency=concurrency, heartbeat=heartbeat)
     # The portal's default views (datatables_view on the test portal) need an active table, which
     # CKAN did not have when the resource was created: create them now (CKAN skips existing ones).
     resource = client.call("resource_show", id=resource_id)
     client.call("resource_create_default_resource_views", resource=resource, create_datastore_views=True)
-    return done
+    return int(done)
 
 
 def replace_rows(

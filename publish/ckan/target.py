@@ -22,6 +22,7 @@ says what a reader can see between steps 2 and 4, and for how long.
 from __future__ import annotations
 
 import contextlib
+import logging
 import tempfile
 import time
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from opendata.dcat.records import require_dcat_fields
 from opendata.errors import PublishError
 from opendata.settings import Settings
 from publish.base import Change, FileOutcome, PublishResult
-from publish.ckan import datastore
+from publish.ckan import datastore, datastore_load
 from publish.ckan.alias import ensure_alias, needs_repair
 from publish.ckan.client import CkanClient, PortalConflict
 from publish.ckan.dcat import publish_catalog
@@ -50,6 +51,8 @@ from publish.ckan.plan import Plan, keyed, make_plan
 from publish.ckan.translations import write_translations
 from publish.targets import CKAN_TOKEN
 
+log = logging.getLogger(__name__)
+
 LEGACY_STAGING = "--staging"  # the private twin of the old stage-and-swap design
 Package = dict[str, Any]
 
@@ -64,10 +67,13 @@ class CkanTarget:
         prefix: str = "",
         chunk_rows: int = datastore.CHUNK_ROWS,
         lease_wait: float | None = None,
+        load_path: str = "auto",
+        concurrency: int = datastore_load.CONCURRENCY,
     ) -> None:
         self.client = client
         self.prefix = prefix
         self.chunk_rows = chunk_rows
+        self.load_path, self.concurrency = load_path, concurrency
         self.leases = Leases(client, new_owner())
         if lease_wait is not None:
             self.leases.wait = lease_wait
@@ -85,8 +91,15 @@ class CkanTarget:
                 f"{CKAN_TOKEN.env} is not set: create an API token for the publishing user on the "
                 f"portal and set {CKAN_TOKEN.env} (deployments: a Prefect Secret block '{CKAN_TOKEN.block}')"
             )
+        load_path, concurrency = datastore_load.load_settings(
+            current.ckan_datastore_load, current.ckan_datastore_concurrency
+        )
         return cls(
-            CkanClient(url, secret), prefix=current.ckan_dataset_prefix.strip(), lease_wait=current.ckan_lease_wait
+            CkanClient(url, secret),
+            prefix=current.ckan_dataset_prefix.strip(),
+            lease_wait=current.ckan_lease_wait,
+            load_path=load_path,
+            concurrency=concurrency,
         )
 
     def published_rows(self, slug: str) -> int | None:
@@ -199,11 +212,15 @@ class CkanTarget:
             self.client.call("resource_delete", id=stray["id"])
         pending = list(plan.uploads)
         csv = plan.file("data-csv")
-        if csv.current is None:  # the table needs its resource: the CSV comes first
-            csv.current = self._upload(build, pid, csv.key, None)
+        loader = None
+        if plan.datastore == "rebuild":
+            loader = datastore_load.choose(self.client, self.load_path, build.row_count)
+        # The table needs its resource, and xloader reads the uploaded CSV: then the CSV comes first.
+        if csv.current is None or (loader and loader[0] == "xloader" and csv in pending):
+            csv.current = self._upload(build, pid, csv.key, csv.current)
             pending.remove(csv)
         csv_id = csv.current["id"]
-        self._datastore(build, plan, csv_id, notes, heartbeat=lambda: self.leases.renew(pid))
+        self._datastore(build, plan, csv_id, notes, heartbeat=lambda: self.leases.renew(pid), loader=loader)
         ensure_alias(self.client, name, csv_id, package, notes)
         self.leases.renew(pid)
         pending.sort(key=lambda f: f.key == "datapackage")  # it describes the others: last
@@ -230,14 +247,33 @@ class CkanTarget:
         return dict(self.client.upload("resource_create", f.path, package_id=package_id, **fields))
 
     def _datastore(
-        self, build: Build, plan: Plan, csv_id: str, notes: list[str], heartbeat: Callable[[], None]
+        self,
+        build: Build,
+        plan: Plan,
+        csv_id: str,
+        notes: list[str],
+        heartbeat: Callable[[], None],
+        loader: tuple[str, str] | None = None,
     ) -> None:
         parquet = build.file("data-parquet").path
         if plan.datastore == "rebuild":
+            path, why = loader or ("api", "")
+            started, found = time.monotonic(), list[str]()
             rows = datastore.load(
-                self.client, csv_id, build.schema, parquet, chunk_rows=self.chunk_rows, heartbeat=heartbeat
+                self.client,
+                csv_id,
+                build.schema,
+                parquet,
+                chunk_rows=self.chunk_rows,
+                heartbeat=heartbeat,
+                path=path,
+                concurrency=self.concurrency,
+                notes=found,
             )
-            notes.append(f"DataStore table loaded: {rows} rows, types from the Table Schema")
+            seconds = time.monotonic() - started
+            notes.append(datastore_load.describe(path, why, rows, seconds, ", types from the Table Schema"))
+            log.info(notes[-1])
+            notes += found
         elif plan.datastore == "upsert":  # the dirty mark: until the final update, the table matches no file
             have = datastore.Signature.parse((plan.file("data-csv").current or {}).get(datastore.SIGNATURE_EXTRA))
             with tempfile.TemporaryDirectory() as tmp:

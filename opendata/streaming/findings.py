@@ -1,0 +1,141 @@
+"""Findings gathered batch by batch, then ordered and cut as frictionless orders and cuts them.
+
+Each batch leaves only its findings (row in the whole table, field, rule, the cell as
+the report shows it), never its cells. ``Gathered.add`` stops keeping findings once the
+rows so far hold the error limit: key repeats, found at the end, can only bring the cut
+earlier, so nothing past that row can reach the report. The assembly at the end is the
+in-memory engine's (``opendata.fastcheck.findings``), on these sparse records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from opendata.fastcheck.cells import ReadColumn
+from opendata.fastcheck.findings import Found, Record, _blank_rows, _cell_records, _row_order, _rule, cell_text
+from opendata.fastcheck.keys import Repeats
+from opendata.fastcheck.spec import FieldSpec
+from opendata.prepare import PreparedTable
+from opendata.report import CellError
+from opendata.validate import BLANK_ROW_MESSAGE, constraint_message, key_message, type_message
+
+
+@dataclass
+class Gathered:
+    """Cell findings and blank rows of the batches so far, by row of the whole table."""
+
+    specs: list[FieldSpec]
+    limit: int
+    rows: list[np.ndarray] = field(default_factory=list)
+    fields: list[np.ndarray] = field(default_factory=list)
+    ranks: list[np.ndarray] = field(default_factory=list)
+    blank: list[np.ndarray] = field(default_factory=list)
+    values: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, field) -> cell as shown
+    errors: int = 0  # errors counted so far, frictionless's way (a blank row is one)
+    full: bool = False  # the limit is reached: later rows cannot reach the report
+
+    def add(self, reads: list[ReadColumn], prepared: PreparedTable, start: int) -> bool:
+        """Keep one batch's findings; whether it had any."""
+        found = Found(self.specs, reads, {}, None, [])
+        rows, fields, ranks = _cell_records(found)
+        blank = _blank_rows(found)
+        keep = ~blank[rows] if rows.size else np.zeros(0, dtype=bool)
+        rows, fields, ranks = rows[keep], fields[keep], ranks[keep]
+        blank_rows = np.flatnonzero(blank)
+        if not rows.size and not blank_rows.size:
+            return False
+        erring, counts = np.unique(np.concatenate([rows, blank_rows]), return_counts=True)
+        total = self.errors + np.cumsum(counts)
+        if total[-1] >= self.limit:  # the row that reaches the limit is the last one kept
+            last = erring[int(np.searchsorted(total, self.limit))]
+            at, blank_rows = rows <= last, blank_rows[blank_rows <= last]
+            rows, fields, ranks = rows[at], fields[at], ranks[at]
+            self.full = True
+        self.errors = int(total[-1])
+        for row, f in set(zip(rows.tolist(), fields.tolist(), strict=True)):
+            self.values[(start + row, f)] = cell_text(prepared, self.specs[f].name, row)
+        self.rows.append(rows + start)
+        self.fields.append(fields)
+        self.ranks.append(ranks)
+        self.blank.append(blank_rows + start)
+        return True
+
+
+@dataclass(frozen=True)
+class Where:
+    """How a row of the whole table is named in the report."""
+
+    first_data_row: int
+    row_word: str
+    source_columns: dict[str, str]
+
+    def row(self, index: int) -> int:
+        return self.first_data_row + index
+
+
+def assemble(
+    gathered: Gathered, unique: dict[int, Repeats], primary: Repeats | None, primary_fields: list[int],
+    where: Where, descriptors: list[dict[str, Any]], limit: int,
+) -> list[CellError]:  # fmt: skip
+    """The report's errors, in frictionless's order, at most ``limit`` of them."""
+    specs = gathered.specs
+    empty = np.zeros(0, dtype=np.int64)
+    rows = np.concatenate(gathered.rows) if gathered.rows else empty
+    fields = np.concatenate(gathered.fields) if gathered.fields else empty
+    ranks = np.concatenate(gathered.ranks) if gathered.ranks else empty
+    blank = set((np.concatenate(gathered.blank) if gathered.blank else empty).tolist())
+    unique_at = {f: dict(zip(r.rows, range(len(r.rows)), strict=True)) for f, r in unique.items()}
+    primary_at = dict(zip(primary.rows, range(len(primary.rows)), strict=True)) if primary else {}
+    keyed = [r.rows for r in unique.values()] + [primary.rows if primary else []]
+    every = np.concatenate([rows, np.asarray(sorted(blank), np.int64), *(np.asarray(k, np.int64) for k in keyed)])
+    if not every.size:
+        return []
+    erring, counts = np.unique(every, return_counts=True)
+    last = erring[min(int(np.searchsorted(np.cumsum(counts), limit)), erring.size - 1)]
+    order = np.lexsort((ranks, fields, rows))
+    order = order[rows[order] <= last]
+    by_row: dict[int, dict[int, list[Record]]] = {}
+    for i in order.tolist():
+        rule = _rule(specs[fields[i]], int(ranks[i]))
+        by_row.setdefault(int(rows[i]), {}).setdefault(int(fields[i]), []).append(("cell", int(fields[i]), rule))
+    found = Found(specs, [], unique, primary, primary_fields)
+    out: list[CellError] = []
+    for row in erring[erring <= last].tolist():
+        uniques = {f: ("unique", f, "unique") for f, at in unique_at.items() if row in at}
+        key = ("primary-key", -1, "primary-key") if row in primary_at else None
+        for record in _row_order(found, by_row.get(row, {}), uniques, key, row in blank):
+            out.append(_error(record, row, found, gathered.values, where, descriptors, unique_at, primary_at))
+            if len(out) >= limit:
+                return out
+    return out
+
+
+def _error(
+    record: Record, row: int, found: Found, values: dict[tuple[int, int], str], where: Where,
+    descriptors: list[dict[str, Any]], unique_at: dict[int, dict[int, int]], primary_at: dict[int, int],
+) -> CellError:  # fmt: skip
+    kind, f, rule = record
+    at = where.row(row)
+    if kind == "blank-row":
+        return CellError("blank-row", BLANK_ROW_MESSAGE, at)
+    if kind == "primary-key":
+        assert found.primary is not None
+        i = primary_at[row]
+        names = [found.specs[k].name for k in found.primary_fields]
+        earlier = found.primary.previous[i]
+        message = key_message(names, where.row_word, where.row(earlier) if earlier >= 0 else None)
+        return CellError("primary-key", message, at, ", ".join(names), None, found.primary.values[i])
+    spec = found.specs[f]
+    if kind == "unique":
+        repeats = found.unique[f]
+        i = unique_at[f][row]
+        message = key_message([spec.name], where.row_word, where.row(repeats.previous[i]))
+        return CellError("unique", message, at, spec.name, None, repeats.values[i])
+    value = values[(row, f)]
+    source = where.source_columns.get(spec.name)
+    if rule == "type":
+        return CellError("type", type_message(descriptors[f]), at, spec.name, source, value)
+    return CellError(rule, constraint_message(rule, str(spec.constraints[rule])), at, spec.name, source, value)
