@@ -67,7 +67,6 @@ def test_charts_are_svg_files_with_a_table(site: Path) -> None:
 def test_a_norwegian_publisher_gets_bokmal_pages(tmp_path: Path) -> None:
     src = Path(__file__).resolve().parent.parent
     shutil.copytree(src / "datasets", tmp_path / "datasets")
-    shutil.copytree(src / "publishers", tmp_path / "publishers")
     shutil.copytree(src / "schemas", tmp_path / "schemas")
     shutil.copytree(src / "publishers", tmp_path / "publishers")
     manifest = tmp_path / "datasets" / "strategi-uppfoljning" / "dataset.yaml"

@@ -44,6 +44,7 @@ WAIT = 1800  # seconds: a guard against a hang, not a speed check
 def generated_project(root: Path) -> Path:
     """A project home with 8 datasets (bredband's files under new slugs) and its prefect.yaml."""
     shutil.copytree(ROOT / "schemas", root / "schemas")
+    shutil.copytree(ROOT / "publishers", root / "publishers")
     (root / "datasets").mkdir()
     shutil.copyfile(ROOT / "datasets" / "_defaults.yaml", root / "datasets" / "_defaults.yaml")
     for slug in DATASETS:

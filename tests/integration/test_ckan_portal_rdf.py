@@ -62,7 +62,7 @@ def test_the_portals_catalog_and_dataset_rdf_pass_the_dcat_ap_3_shapes(ckan_env,
     # The catalog record is the publisher's, not CKAN's default ("CKAN", the literal "en").
     (cat,) = catalog.subjects(ns.RDF.type, ns.DCAT.Catalog)
     titles = {t.language: str(t) for t in catalog.objects(cat, ns.DCTERMS.title)}
-    assert titles == {"sv": "Öppna data från Örnsköldsviks kommun", "en": "Open data from Örnsköldsviks kommun"}
+    assert titles == {"sv": "Öppna data från Örnsköldsviks kommun", "en": "Open data from Örnsköldsvik Municipality"}
     assert {d.language for d in catalog.objects(cat, ns.DCTERMS.description)} == {"sv", "en"}
     assert set(catalog.objects(cat, ns.DCTERMS.language)) == {
         URIRef(f"{EU}/language/SWE"),
