@@ -186,8 +186,11 @@ def replace_rows(
     # CKAN caches the row count "when absent", and readers fill the cache too: a reader between
     # two of these calls would leave it stale. Every call clears it (``False``) but the last,
     # which counts afresh (``True``): a count a reader took before it cannot outlive the update.
-    upserts = (("datastore_upsert", {"method": "upsert", "records": r}) for r in chunks(rows, schema, chunk_rows))
-    calls = itertools.chain(upserts, (("datastore_delete", {"filters": batch}) for batch in deletes))
+    Call = tuple[str, dict[str, Any]]
+    upserts: Iterator[Call] = (
+        ("datastore_upsert", {"method": "upsert", "records": r}) for r in chunks(rows, schema, chunk_rows)
+    )
+    calls: Iterator[Call] = itertools.chain(upserts, (("datastore_delete", {"filters": b}) for b in deletes))
     held = next(calls, None)  # one call held back, so the last one is known (chunks stay lazy)
     while held is not None:
         action, arguments = held
