@@ -23,7 +23,6 @@ hash of the dictionary. Equal signatures mean no DataStore call at all.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -184,20 +183,23 @@ def replace_rows(
     rows = changed_rows(parquet, previous) if previous else parquet
     done = 0
     # CKAN caches the row count "when absent", and readers fill the cache too: a reader between
-    # two of these calls would leave it stale. Every call clears it (``False``) but the last,
-    # which counts afresh (``True``): a count a reader took before it cannot outlive the update.
-    Call = tuple[str, dict[str, Any]]
-    upserts: Iterator[Call] = (
-        ("datastore_upsert", {"method": "upsert", "records": r}) for r in chunks(rows, schema, chunk_rows)
-    )
-    calls: Iterator[Call] = itertools.chain(upserts, (("datastore_delete", {"filters": b}) for b in deletes))
-    held = next(calls, None)  # one call held back, so the last one is known (chunks stay lazy)
-    while held is not None:
-        action, arguments = held
-        held = next(calls, None)
+    # two of these calls would leave it stale. Every call clears it instead (``False``), so the
+    # first read after the last call counts afresh.
+    for records in chunks(rows, schema, chunk_rows):
         heartbeat()  # a long update keeps the run's lease
-        done += len(arguments.get("records", ()))
-        client.call(action, resource_id=resource_id, force=True, calculate_record_count=held is None, **arguments)
+        done += len(records)
+        client.call(
+            "datastore_upsert",
+            resource_id=resource_id,
+            force=True,
+            method="upsert",
+            records=records,
+            calculate_record_count=False,
+        )
+    for batch in deletes:
+        client.call(
+            "datastore_delete", resource_id=resource_id, force=True, filters=batch, calculate_record_count=False
+        )
     if deletes and {as_key(k) for k in table_keys(client, resource_id, key)} != wanted:
         raise PublishError(  # never expected; the signature stays old, so the next run upserts again
             f"DataStore table {resource_id} does not hold exactly the {len(wanted)} rows of the new version "
