@@ -118,7 +118,7 @@ class Settings(BaseSettings):
     )  # fmt: skip
     ckan_datastore_concurrency: str | None = _env(
         "CKAN_DATASTORE_CONCURRENCY", None, "DataStore insert calls in flight on the API path (1 to 8).", "ckan",
-        shown_default="2",
+        shown_default="1",
     )  # fmt: skip
     ckan_deadline: float = _env(
         "OPENDATA_CKAN_DEADLINE", 1800.0, "Seconds one dataset may spend on the portal, over every call.", "ckan"

@@ -112,7 +112,7 @@ def test_api_path_with_calls_in_parallel(
 
 
 def test_settings_are_checked():
-    assert datastore_load.load_settings(None, None) == ("auto", 2)
+    assert datastore_load.load_settings(None, None) == ("auto", 1)
     assert datastore_load.load_settings("XLoader", "4") == ("xloader", 4)
     with pytest.raises(Exception, match="CKAN_DATASTORE_LOAD is 'copy': set it to auto, api or xloader"):
         datastore_load.load_settings("copy", None)
