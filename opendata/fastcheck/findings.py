@@ -10,6 +10,7 @@ error. ``_row_order`` replays exactly that, for the few rows that make it into t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,11 +60,12 @@ def report_errors(
         rule = _rule(found.specs[fields[i]], int(ranks[i]))
         by_row.setdefault(int(rows[i]), {}).setdefault(int(fields[i]), []).append(("cell", int(fields[i]), rule))
     out: list[CellError] = []
+    names = row_names(prepared, found)
     for row in erring[erring <= last].tolist():
         uniques = {f: ("unique", f, "unique") for f, at in unique_at.items() if row in at}
         primary = ("primary-key", -1, "primary-key") if row in primary_at else None
         for record in _row_order(found, by_row.get(row, {}), uniques, primary, bool(blank[row])):
-            out.append(_error(record, row, found, prepared, descriptors, unique_at, primary_at))
+            out.append(error(record, row, found, names, descriptors, unique_at, primary_at))
             if len(out) >= limit:
                 return out
     return out
@@ -144,32 +146,53 @@ def _row_order(
     return out
 
 
-def _error(
-    record: Record, row: int, found: Found, prepared: PreparedTable, descriptors: list[dict[str, Any]],
+@dataclass(frozen=True)
+class RowNames:
+    """How the report names a row and a cell: what differs between the whole table in memory
+    and one read in batches (opendata/streaming), so both build their errors with ``error``."""
+
+    row: Callable[[int], int]  # table row (0-based) -> the row or line in the source
+    row_word: str
+    source_columns: dict[str, str]
+    value: Callable[[int, int], str]  # (table row, field index) -> the cell as the report shows it
+
+
+def error(
+    record: Record, row: int, found: Found, names: RowNames, descriptors: list[dict[str, Any]],
     unique_at: dict[int, dict[int, int]], primary_at: dict[int, int],
 ) -> CellError:  # fmt: skip
     kind, f, rule = record
-    where = prepared.source_row(row)
+    at = names.row(row)
     if kind == "blank-row":
-        return CellError("blank-row", BLANK_ROW_MESSAGE, where)
+        return CellError("blank-row", BLANK_ROW_MESSAGE, at)
     if kind == "primary-key":
         assert found.primary is not None
         i = primary_at[row]
-        names = [found.specs[k].name for k in found.primary_fields]
+        keys = [found.specs[k].name for k in found.primary_fields]
         earlier = found.primary.previous[i]
-        message = key_message(names, prepared.row_word, prepared.source_row(earlier) if earlier >= 0 else None)
-        return CellError("primary-key", message, where, ", ".join(names), None, found.primary.values[i])
+        message = key_message(keys, names.row_word, names.row(earlier) if earlier >= 0 else None)
+        return CellError("primary-key", message, at, ", ".join(keys), None, found.primary.values[i])
     spec = found.specs[f]
     if kind == "unique":
         repeats = found.unique[f]
         i = unique_at[f][row]
-        message = key_message([spec.name], prepared.row_word, prepared.source_row(repeats.previous[i]))
-        return CellError("unique", message, where, spec.name, None, repeats.values[i])
-    value = cell_text(prepared, spec.name, row)
-    source = prepared.source_columns.get(spec.name)
+        message = key_message([spec.name], names.row_word, names.row(repeats.previous[i]))
+        return CellError("unique", message, at, spec.name, None, repeats.values[i])
+    value = names.value(row, f)
+    source = names.source_columns.get(spec.name)
     if rule == "type":
-        return CellError("type", type_message(descriptors[f]), where, spec.name, source, value)
-    return CellError(rule, constraint_message(rule, str(spec.constraints[rule])), where, spec.name, source, value)
+        return CellError("type", type_message(descriptors[f]), at, spec.name, source, value)
+    return CellError(rule, constraint_message(rule, str(spec.constraints[rule])), at, spec.name, source, value)
+
+
+def row_names(prepared: PreparedTable, found: Found) -> RowNames:
+    """The whole table's names: its source rows, and cells as the steward typed them."""
+    return RowNames(
+        prepared.source_row,
+        prepared.row_word,
+        prepared.source_columns,
+        lambda row, f: cell_text(prepared, found.specs[f].name, row),
+    )
 
 
 def cell_text(prepared: PreparedTable, column: str, row: int) -> str:

@@ -15,12 +15,21 @@ from typing import Any
 import numpy as np
 
 from opendata.fastcheck.cells import ReadColumn
-from opendata.fastcheck.findings import Found, Record, _blank_rows, _cell_records, _row_order, _rule, cell_text
+from opendata.fastcheck.findings import (
+    Found,
+    Record,
+    RowNames,
+    _blank_rows,
+    _cell_records,
+    _row_order,
+    _rule,
+    cell_text,
+    error,
+)  # fmt: skip
 from opendata.fastcheck.keys import Repeats
 from opendata.fastcheck.spec import FieldSpec
 from opendata.prepare import PreparedTable
 from opendata.report import CellError
-from opendata.validate import BLANK_ROW_MESSAGE, constraint_message, key_message, type_message
 
 
 @dataclass
@@ -103,39 +112,13 @@ def assemble(
         by_row.setdefault(int(rows[i]), {}).setdefault(int(fields[i]), []).append(("cell", int(fields[i]), rule))
     found = Found(specs, [], unique, primary, primary_fields)
     out: list[CellError] = []
+    values = gathered.values
+    names = RowNames(where.row, where.row_word, where.source_columns, lambda row, f: values[(row, f)])
     for row in erring[erring <= last].tolist():
         uniques = {f: ("unique", f, "unique") for f, at in unique_at.items() if row in at}
         key = ("primary-key", -1, "primary-key") if row in primary_at else None
         for record in _row_order(found, by_row.get(row, {}), uniques, key, row in blank):
-            out.append(_error(record, row, found, gathered.values, where, descriptors, unique_at, primary_at))
+            out.append(error(record, row, found, names, descriptors, unique_at, primary_at))
             if len(out) >= limit:
                 return out
     return out
-
-
-def _error(
-    record: Record, row: int, found: Found, values: dict[tuple[int, int], str], where: Where,
-    descriptors: list[dict[str, Any]], unique_at: dict[int, dict[int, int]], primary_at: dict[int, int],
-) -> CellError:  # fmt: skip
-    kind, f, rule = record
-    at = where.row(row)
-    if kind == "blank-row":
-        return CellError("blank-row", BLANK_ROW_MESSAGE, at)
-    if kind == "primary-key":
-        assert found.primary is not None
-        i = primary_at[row]
-        names = [found.specs[k].name for k in found.primary_fields]
-        earlier = found.primary.previous[i]
-        message = key_message(names, where.row_word, where.row(earlier) if earlier >= 0 else None)
-        return CellError("primary-key", message, at, ", ".join(names), None, found.primary.values[i])
-    spec = found.specs[f]
-    if kind == "unique":
-        repeats = found.unique[f]
-        i = unique_at[f][row]
-        message = key_message([spec.name], where.row_word, where.row(repeats.previous[i]))
-        return CellError("unique", message, at, spec.name, None, repeats.values[i])
-    value = values[(row, f)]
-    source = where.source_columns.get(spec.name)
-    if rule == "type":
-        return CellError("type", type_message(descriptors[f]), at, spec.name, source, value)
-    return CellError(rule, constraint_message(rule, str(spec.constraints[rule])), at, spec.name, source, value)
