@@ -9,7 +9,7 @@ with its build folder removed first (so every variant does the same work: publis
 bundled datasets into an empty local catalog):
 
 * **core only**: the four datasets through the core functions and the local target directly
-  (fetch, parse, check, convert, publish as one batch), no Prefect at all: the floor.
+  (extract, validate, convert, publish as one batch), no Prefect at all: the floor.
 * **core only, again** and **kept server, again**: the same command at once a second time, on
   the catalog the first one left: nothing changed, nothing is written (a scheduled re-run).
 * **kept server**: `opendata publish --all` with this project's local Prefect server already

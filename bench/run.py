@@ -83,7 +83,7 @@ def _frictionless(schema_path: Path, csv: Path) -> dict[str, Any]:
     """What ``frictionless validate adresser.csv --schema ...`` does, with the pipeline's limit."""
     from frictionless import Resource, Schema
 
-    from opendata.validate import ERROR_LIMIT
+    from opendata.validate.messages import ERROR_LIMIT
 
     schema = Schema.from_descriptor(json.loads(schema_path.read_text(encoding="utf-8")))
     resource_ = Resource(path=csv.name, basepath=str(csv.parent), schema=schema, datapackage_version="v2")

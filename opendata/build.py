@@ -30,7 +30,6 @@ from opendata.errors import ManifestError, SourceError, ValidationFailed
 from opendata.excel import EXCEL_MAX_ROWS, write_xlsx
 from opendata.extract import extract as extract  # the first step, under its one name (re-exported)
 from opendata.extract import replay_note
-from opendata.fastcheck import unsupported_rules, validate_arrow
 from opendata.hints import refine
 from opendata.join import apply_joins, merge_findings, supplied_fields
 from opendata.manifest import Manifest
@@ -41,7 +40,8 @@ from opendata.settings import settings
 from opendata.sources import ParsedTable, RawSnapshot, source_for
 from opendata.streaming.check import stream_check
 from opendata.table_schema import TableSchema, load_schema
-from opendata.validate import table_csv_bytes, validate_table
+from opendata.validate.fast import unsupported_rules, validate_arrow
+from opendata.validate.reference import table_csv_bytes, validate_table
 
 
 @dataclass(frozen=True)

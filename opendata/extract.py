@@ -82,7 +82,7 @@ def _unit(
         return archive.replay(unit, "--replay was given" if replay else "the manifest says replay: always", record)
     previous = archive.latest(unit) if source.needs_network else None
     try:
-        raw = source.fetch(settings, manifest.folder, previous=previous)
+        raw = source.extract(settings, manifest.folder, previous=previous)
     except TransientSourceError as exc:
         if mode == "fallback" and previous is not None:
             return archive.replay(unit, f"the source did not answer: {exc}", record)

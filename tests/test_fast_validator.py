@@ -15,13 +15,14 @@ import pytest
 from opendata import build
 from opendata.convert import typed_table
 from opendata.errors import ManifestError
-from opendata.fastcheck import unsupported_rules, validate_arrow
-from opendata.fastcheck.patterns import re2_pattern
 from opendata.manifest import load_manifest
 from opendata.prepare import PreparedTable
 from opendata.report import CellError, ValidationReport
 from opendata.table_schema import TableSchema
-from opendata.validate import ERROR_LIMIT, table_csv_bytes
+from opendata.validate.fast import unsupported_rules, validate_arrow
+from opendata.validate.fast.patterns import re2_pattern
+from opendata.validate.messages import ERROR_LIMIT
+from opendata.validate.reference import table_csv_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 V2 = "https://datapackage.org/profiles/2.0/tableschema.json"
@@ -277,7 +278,7 @@ def test_unsupported_rules_fall_back_to_frictionless_loudly(
         foreignKeys=[{"fields": "parent", "reference": {"resource": "", "fields": "id"}}],
     )
     assert unsupported_rules(schema) == ["foreignKeys"]
-    with caplog.at_level(logging.WARNING, logger="opendata.fastcheck.engine"):
+    with caplog.at_level(logging.WARNING, logger="opendata.validate.fast.engine"):
         report, typed = validate_arrow("t", prepared({"id": ["1", "2"], "parent": ["1", "9"]}), schema, [])
     assert report.engine == "frictionless" and typed is None
     assert "foreignKeys" in caplog.text and "frictionless" in caplog.text
@@ -365,7 +366,7 @@ def test_fingerprints_never_miss_a_repeat() -> None:
     """Candidates from fingerprints are exactly the rows whose values occur more than once."""
     import random
 
-    from opendata.fastcheck.fingerprint import repeated
+    from opendata.validate.fast.fingerprint import repeated
 
     rng = random.Random(7)
     pools: list[tuple[list[Any], pa.DataType]] = [

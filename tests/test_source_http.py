@@ -25,7 +25,7 @@ def settings(url: str, **kw: object) -> HttpSettings:
 
 
 def fetch_parse(s: HttpSettings, previous: RawSnapshot | None = None) -> tuple[RawSnapshot, list[dict[str, str]]]:
-    raw = SOURCE.fetch(s, Path("."), previous)
+    raw = SOURCE.extract(s, Path("."), previous)
     return raw, SOURCE.parse(s, raw).table.to_pylist()
 
 
@@ -77,14 +77,14 @@ def test_pagination_follows_link_rel_next(httpserver: HTTPServer) -> None:
 def test_a_timeout_is_transient_and_names_the_url(monkeypatch: pytest.MonkeyPatch) -> None:
     waits = record_retry_waits(monkeypatch)
     with silent_server() as url, pytest.raises(TransientSourceError) as caught:
-        SOURCE.fetch(settings(f"{url}/slow", timeout=0.2, retries=1), Path("."))
+        SOURCE.extract(settings(f"{url}/slow", timeout=0.2, retries=1), Path("."))
     assert "/slow: no answer within 0.2 s (2 attempts)" in str(caught.value)
     assert waits == [0]  # one retry, no backoff asked for
 
 
 def test_a_refused_connection_is_transient() -> None:
     with pytest.raises(TransientSourceError, match="no connection"):
-        SOURCE.fetch(settings(f"{closed_port_url()}/x", retries=1), Path("."))
+        SOURCE.extract(settings(f"{closed_port_url()}/x", retries=1), Path("."))
 
 
 def test_500_then_success_is_retried(httpserver: HTTPServer) -> None:
@@ -99,7 +99,7 @@ def test_500_then_success_is_retried(httpserver: HTTPServer) -> None:
 def test_5xx_until_the_retries_run_out_is_transient_with_the_status(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/down").respond_with_data("no", status=502)
     with pytest.raises(TransientSourceError) as caught:
-        SOURCE.fetch(settings(httpserver.url_for("/down")), Path("."))
+        SOURCE.extract(settings(httpserver.url_for("/down")), Path("."))
     assert "/down: HTTP 502 BAD GATEWAY after 3 attempts" in str(caught.value)
     assert len(httpserver.log) == 3
 
@@ -126,7 +126,7 @@ def test_retry_after_is_capped(httpserver: HTTPServer, monkeypatch: pytest.Monke
 def test_a_4xx_is_not_retried(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/missing").respond_with_data("not here", status=404)
     with pytest.raises(SourceError) as caught:
-        SOURCE.fetch(settings(httpserver.url_for("/missing")), Path("."))
+        SOURCE.extract(settings(httpserver.url_for("/missing")), Path("."))
     assert not isinstance(caught.value, TransientSourceError)
     assert "/missing: HTTP 404 NOT FOUND" in str(caught.value)
     assert len(httpserver.log) == 1
@@ -135,7 +135,7 @@ def test_a_4xx_is_not_retried(httpserver: HTTPServer) -> None:
 def test_malformed_json_is_a_clear_error(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/bad").respond_with_data('{"items": [1, 2', content_type="application/json")
     s = settings(httpserver.url_for("/bad"))
-    raw = SOURCE.fetch(s, Path("."))
+    raw = SOURCE.extract(s, Path("."))
     with pytest.raises(SourceError, match=r"/bad: the answer is not valid JSON \(line 1"):
         SOURCE.parse(s, raw)
 
@@ -144,7 +144,7 @@ def test_an_empty_answer_is_a_clear_error(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/empty").respond_with_data(b"")
     s = settings(httpserver.url_for("/empty"), format="csv")
     with pytest.raises(SourceError, match="/empty: the answer is empty"):
-        SOURCE.parse(s, SOURCE.fetch(s, Path(".")))
+        SOURCE.parse(s, SOURCE.extract(s, Path(".")))
 
 
 def test_an_empty_list_of_records_is_an_empty_table(httpserver: HTTPServer) -> None:
@@ -164,9 +164,9 @@ def test_304_with_the_remembered_validators_reuses_the_archived_snapshot(
         "/data.json", headers={"If-None-Match": '"v1"', "If-Modified-Since": validators["Last-Modified"]}
     ).respond_with_response(Response(status=304, headers={"ETag": '"v1"'}))
     archive, s = Archive(tmp_path / "archive"), settings(url)
-    first = archive.store("source", SOURCE.fetch(s, Path("."), archive.latest("source")))
+    first = archive.store("source", SOURCE.extract(s, Path("."), archive.latest("source")))
     assert first.validators == validators
-    second = archive.store("source", SOURCE.fetch(s, Path("."), archive.latest("source")))
+    second = archive.store("source", SOURCE.extract(s, Path("."), archive.latest("source")))
     httpserver.check_assertions()
     assert second.not_modified and second.content == body and second.snapshot_id == first.snapshot_id
     assert len(archive.snapshots("source")) == 1
@@ -177,7 +177,7 @@ def test_304_with_the_remembered_validators_reuses_the_archived_snapshot(
 def test_size_limit(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/big").respond_with_data(b"x" * 5000)
     with pytest.raises(SourceError, match=r"/big: the response has 5,000 bytes, more than max_bytes \(1,000\)"):
-        SOURCE.fetch(settings(httpserver.url_for("/big"), max_bytes=1000), Path("."))
+        SOURCE.extract(settings(httpserver.url_for("/big"), max_bytes=1000), Path("."))
 
 
 def test_api_key_from_the_environment_is_sent_but_never_shown(
@@ -188,17 +188,17 @@ def test_api_key_from_the_environment_is_sent_but_never_shown(
     httpserver.expect_request("/secure-broken").respond_with_data("no", status=401)
     s = settings(httpserver.url_for("/secure"), headers_from_env={"X-Api-Key": "TEST_API_KEY"})
     archive = Archive(tmp_path / "a")
-    archive.store("source", SOURCE.fetch(s, Path(".")))
+    archive.store("source", SOURCE.extract(s, Path(".")))
     assert not any(b"s3cret" in p.read_bytes() for p in (tmp_path / "a").rglob("*") if p.is_file())
     broken = settings(
         httpserver.url_for("/secure-broken?api_key=s3cret-value"), headers_from_env={"X-Api-Key": "TEST_API_KEY"}
     )
     with pytest.raises(SourceError) as caught:
-        SOURCE.fetch(broken, Path("."))
+        SOURCE.extract(broken, Path("."))
     assert "s3cret" not in str(caught.value) and "api_key=***" in str(caught.value) and "HTTP 401" in str(caught.value)
 
 
 def test_a_missing_api_key_variable_is_named() -> None:
     s = settings("https://example.invalid/x", headers_from_env={"X-Api-Key": "NO_SUCH_VARIABLE_SET"})
     with pytest.raises(SourceError, match="environment variable NO_SUCH_VARIABLE_SET"):
-        SOURCE.fetch(s, Path("."))
+        SOURCE.extract(s, Path("."))

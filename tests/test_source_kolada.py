@@ -43,7 +43,7 @@ def test_values_per_kpi_year_and_gender_with_titles(httpserver: HTTPServer) -> N
     ]
     httpserver.expect_request(DATA, query_string="per_page=5000").respond_with_json(kolada_page(items))
     s = settings(httpserver.url_for("/v3"))
-    raw = SOURCE.fetch(s, Path("."))
+    raw = SOURCE.extract(s, Path("."))
     rows = rows_of(s, raw)
     assert [(r["kpi"], r["period"], r["gender"], r["value"]) for r in rows] == [
         ("N07900", "2022", "T", "96.5"),
@@ -73,7 +73,7 @@ def test_follows_next_page_and_next_url(httpserver: HTTPServer) -> None:
         kolada_page([kolada_item("N15814", 2023)], next_page=None)
     )
     s = settings(httpserver.url_for("/v3"))
-    raw = SOURCE.fetch(s, Path("."))
+    raw = SOURCE.extract(s, Path("."))
     assert [p.name for p in raw.parts] == ["001-kpi.json", "002-data.json", "003-data.json", "004-data.json"]
     assert [(r["kpi"], r["period"]) for r in rows_of(s, raw)] == [
         ("N07900", "2022"),
@@ -88,7 +88,7 @@ def test_values_kolada_withdrew_are_dropped(httpserver: HTTPServer) -> None:
     items = [kolada_item("N07900", 2022, deleted="T", T=12.0), kolada_item("N15814", 2023, deleted="K", T=80.4, K=81.0)]
     httpserver.expect_request(DATA, query_string="per_page=5000").respond_with_json(kolada_page(items))
     s = settings(httpserver.url_for("/v3"))
-    rows = rows_of(s, SOURCE.fetch(s, Path(".")))
+    rows = rows_of(s, SOURCE.extract(s, Path(".")))
     assert [(r["kpi"], r["period"], r["gender"], r["value"]) for r in rows] == [("N15814", "2023", "T", "80.4")]
 
 
@@ -97,7 +97,7 @@ def test_only_withdrawn_values_is_an_empty_result(httpserver: HTTPServer) -> Non
     httpserver.expect_request(DATA).respond_with_json(kolada_page([kolada_item("N07900", 2022, deleted="T")]))
     s = settings(httpserver.url_for("/v3"))
     with pytest.raises(SourceError, match="Kolada answered no values"):
-        SOURCE.parse(s, SOURCE.fetch(s, Path(".")))
+        SOURCE.parse(s, SOURCE.extract(s, Path(".")))
 
 
 def test_v3_pages_by_next_url_with_previous_url(httpserver: HTTPServer) -> None:
@@ -111,7 +111,7 @@ def test_v3_pages_by_next_url_with_previous_url(httpserver: HTTPServer) -> None:
         kolada_page([kolada_item("N07900", 2023)], previous_url=first)
     )
     s = settings(httpserver.url_for("/v3"))
-    raw = SOURCE.fetch(s, Path("."))
+    raw = SOURCE.extract(s, Path("."))
     assert [p.name for p in raw.parts] == ["001-kpi.json", "002-data.json", "003-data.json"]
     assert [(r["kpi"], r["period"]) for r in rows_of(s, raw)] == [("N07900", "2022"), ("N07900", "2023")]
 
@@ -120,7 +120,7 @@ def test_the_full_kpi_metadata_reaches_the_data_dictionary(httpserver: HTTPServe
     serve_meta(httpserver)
     httpserver.expect_request(DATA).respond_with_json(kolada_page([kolada_item("N07900", 2023)]))
     s = settings(httpserver.url_for("/v3"))
-    kpi = SOURCE.metadata(s, SOURCE.fetch(s, Path(".")))["kolada"]["kpis"][0]
+    kpi = SOURCE.metadata(s, SOURCE.extract(s, Path(".")))["kolada"]["kpis"][0]
     assert kpi == {
         "id": "N07900",
         "title": "Titel för N07900, andel (%)",
@@ -144,7 +144,7 @@ def test_kpis_and_years_are_sent_in_batches(httpserver: HTTPServer) -> None:
             item = kolada_item(ids.split(",")[0], int(years[:4]))
             httpserver.expect_request(path).respond_with_json(kolada_page([item]))
     s = settings(httpserver.url_for("/v3"), kpis=["N07900", "N15814", "N15504"], last_year=2024, batch_size=2)
-    raw = SOURCE.fetch(s, Path("."))
+    raw = SOURCE.extract(s, Path("."))
     assert len(raw.parts) == 6 and len(rows_of(s, raw)) == 4
 
 
@@ -153,7 +153,7 @@ def test_a_timeout_is_transient() -> None:
         silent_server() as url,
         pytest.raises(TransientSourceError, match=r"/kpi/N07900,N15814: no answer within 0\.2 s"),
     ):
-        SOURCE.fetch(settings(f"{url}/v3", timeout=0.2, retries=1), Path("."))
+        SOURCE.extract(settings(f"{url}/v3", timeout=0.2, retries=1), Path("."))
 
 
 def test_500_then_success(httpserver: HTTPServer) -> None:
@@ -161,7 +161,7 @@ def test_500_then_success(httpserver: HTTPServer) -> None:
     httpserver.expect_oneshot_request(DATA).respond_with_data("error", status=500)
     httpserver.expect_oneshot_request(DATA).respond_with_json(kolada_page([kolada_item("N07900", 2023)]))
     s = settings(httpserver.url_for("/v3"))
-    assert len(rows_of(s, SOURCE.fetch(s, Path(".")))) == 1
+    assert len(rows_of(s, SOURCE.extract(s, Path(".")))) == 1
 
 
 def test_429_with_retry_after(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -170,7 +170,7 @@ def test_429_with_retry_after(httpserver: HTTPServer, monkeypatch: pytest.Monkey
     httpserver.expect_oneshot_request(DATA).respond_with_data("", status=429, headers={"Retry-After": "1"})
     httpserver.expect_oneshot_request(DATA).respond_with_json(kolada_page([kolada_item("N07900", 2023)]))
     s = settings(httpserver.url_for("/v3"))
-    assert len(rows_of(s, SOURCE.fetch(s, Path(".")))) == 1
+    assert len(rows_of(s, SOURCE.extract(s, Path(".")))) == 1
     assert waits == [1]
 
 
@@ -178,21 +178,21 @@ def test_malformed_json(httpserver: HTTPServer) -> None:
     serve_meta(httpserver)
     httpserver.expect_request(DATA).respond_with_data('{"values": [', content_type="application/json")
     with pytest.raises(SourceError, match=r"/year/2022,2023\?per_page=5000: the answer is not valid JSON"):
-        SOURCE.fetch(settings(httpserver.url_for("/v3")), Path("."))
+        SOURCE.extract(settings(httpserver.url_for("/v3")), Path("."))
 
 
 def test_an_answer_of_another_shape(httpserver: HTTPServer) -> None:
     serve_meta(httpserver)
     httpserver.expect_request(DATA).respond_with_json({"error": "Unknown KPI"})
     with pytest.raises(SourceError, match="expected Kolada's JSON with a list under 'values'"):
-        SOURCE.fetch(settings(httpserver.url_for("/v3")), Path("."))
+        SOURCE.extract(settings(httpserver.url_for("/v3")), Path("."))
 
 
 def test_an_empty_result_says_what_to_check(httpserver: HTTPServer) -> None:
     serve_meta(httpserver)
     httpserver.expect_request(DATA).respond_with_json(kolada_page([]))
     s = settings(httpserver.url_for("/v3"))
-    raw = SOURCE.fetch(s, Path("."))
+    raw = SOURCE.extract(s, Path("."))
     with pytest.raises(
         SourceError, match=r"Kolada answered no values for KPI\(s\) N07900, N15814 in 2284, years 2022–2023"
     ):
@@ -211,8 +211,8 @@ def test_304_with_the_remembered_validators(httpserver: HTTPServer, tmp_path: Pa
     ).respond_with_response(not_modified)
     httpserver.expect_ordered_request(DATA, headers={"If-None-Match": '"page-1"'}).respond_with_response(not_modified)
     archive, s = Archive(tmp_path), settings(httpserver.url_for("/v3"))
-    first = archive.store("source", SOURCE.fetch(s, Path("."), archive.latest("source")))
-    second = archive.store("source", SOURCE.fetch(s, Path("."), archive.latest("source")))
+    first = archive.store("source", SOURCE.extract(s, Path("."), archive.latest("source")))
+    second = archive.store("source", SOURCE.extract(s, Path("."), archive.latest("source")))
     httpserver.check_assertions()
     assert second.not_modified and second.sha256 == first.sha256 and len(archive.snapshots("source")) == 1
     assert rows_of(s, second) == rows_of(s, first)

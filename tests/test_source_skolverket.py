@@ -42,7 +42,7 @@ def serve_register(httpserver: HTTPServer, codes: list[str], closed: dict[str, s
 def test_list_and_details_become_one_row_per_unit(httpserver: HTTPServer) -> None:
     serve_register(httpserver, ["20000001", "20000002"], closed={"20000003": "UPPHORT"})
     s = settings(httpserver.url_for(""))
-    raw = SOURCE.fetch(s, Path("."))
+    raw = SOURCE.extract(s, Path("."))
     # the list, then the details of each active unit (closed units need no address)
     assert [p.name for p in raw.parts] == ["000-school-units.json", "unit-20000001.json", "unit-20000002.json"]
     rows = SOURCE.parse(s, raw).table.to_pylist()
@@ -76,7 +76,7 @@ def test_the_full_school_name_is_preferred_to_the_short_display_name(httpserver:
     for code, detail in (("20000001", full), ("20000002", short_only), ("20000003", neither)):
         httpserver.expect_request(f"{LIST}/{code}").respond_with_json(detail)
     s = settings(httpserver.url_for(""))
-    names = [r["name"] for r in SOURCE.parse(s, SOURCE.fetch(s, Path("."))).table.to_pylist()]
+    names = [r["name"] for r in SOURCE.parse(s, SOURCE.extract(s, Path("."))).table.to_pylist()]
     assert names == ["Parkskolan 7-9 Örnsköldsvik", "Kort namn", "Listnamn 3"]
 
 
@@ -85,34 +85,34 @@ def test_a_timeout_is_transient() -> None:
         silent_server() as url,
         pytest.raises(TransientSourceError, match=r"municipality_code=2284: no answer within 0\.2 s"),
     ):
-        SOURCE.fetch(settings(url, timeout=0.2, retries=1), Path("."))
+        SOURCE.extract(settings(url, timeout=0.2, retries=1), Path("."))
 
 
 def test_500_then_success(httpserver: HTTPServer) -> None:
     httpserver.expect_oneshot_request(f"{LIST}/20000001").respond_with_data("", status=500)
     serve_register(httpserver, ["20000001"])
     s = settings(httpserver.url_for(""))
-    assert SOURCE.parse(s, SOURCE.fetch(s, Path("."))).table.num_rows == 1
+    assert SOURCE.parse(s, SOURCE.extract(s, Path("."))).table.num_rows == 1
 
 
 def test_429_with_retry_after(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
     waits = record_retry_waits(monkeypatch)
     httpserver.expect_oneshot_request(LIST).respond_with_data("", status=429, headers={"Retry-After": "1"})
     serve_register(httpserver, ["20000001"])
-    SOURCE.fetch(settings(httpserver.url_for("")), Path("."))
+    SOURCE.extract(settings(httpserver.url_for("")), Path("."))
     assert waits == [1]
 
 
 def test_malformed_json(httpserver: HTTPServer) -> None:
     httpserver.expect_request(LIST).respond_with_data("<html>maintenance</html>", content_type="text/html")
     with pytest.raises(SourceError, match="municipality_code=2284: the answer is not valid JSON"):
-        SOURCE.fetch(settings(httpserver.url_for("")), Path("."))
+        SOURCE.extract(settings(httpserver.url_for("")), Path("."))
 
 
 def test_an_empty_register_names_the_municipality(httpserver: HTTPServer) -> None:
     httpserver.expect_request(LIST).respond_with_json(school_list())
     with pytest.raises(SourceError, match="lists no school units for municipality 2284; check municipality_code"):
-        SOURCE.fetch(settings(httpserver.url_for("")), Path("."))
+        SOURCE.extract(settings(httpserver.url_for("")), Path("."))
 
 
 def test_304_with_the_remembered_validators(httpserver: HTTPServer, tmp_path: Path) -> None:
@@ -126,8 +126,8 @@ def test_304_with_the_remembered_validators(httpserver: HTTPServer, tmp_path: Pa
             Response(status=304)
         )
     archive, s = Archive(tmp_path), settings(httpserver.url_for(""))
-    first = archive.store("join-skolverket", SOURCE.fetch(s, Path("."), archive.latest("join-skolverket")))
-    second = archive.store("join-skolverket", SOURCE.fetch(s, Path("."), archive.latest("join-skolverket")))
+    first = archive.store("join-skolverket", SOURCE.extract(s, Path("."), archive.latest("join-skolverket")))
+    second = archive.store("join-skolverket", SOURCE.extract(s, Path("."), archive.latest("join-skolverket")))
     httpserver.check_assertions()
     assert second.not_modified and second.sha256 == first.sha256 and len(archive.snapshots("join-skolverket")) == 1
 

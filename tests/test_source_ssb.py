@@ -102,7 +102,7 @@ def test_one_series_across_the_municipal_changes(httpserver: HTTPServer) -> None
 
     httpserver.expect_request(TABLE).respond_with_handler(answer)
     s = settings(httpserver.url_for("/api/pxwebapi/v2"))
-    raw = SOURCE.fetch(s, Path("."))
+    raw = SOURCE.extract(s, Path("."))
     rows = SOURCE.parse(s, raw).table.to_pylist()
     # One row per year, each from the code valid that year; all under today's code.
     assert [(r["Tid"], r[REGION], r["value"]) for r in rows] == [
@@ -121,7 +121,7 @@ def test_status_marks_why_a_value_is_missing(httpserver: HTTPServer) -> None:
 
     httpserver.expect_request(TABLE).respond_with_handler(answer)
     s = settings(httpserver.url_for("/api/pxwebapi/v2"))
-    rows = SOURCE.parse(s, SOURCE.fetch(s, Path("."))).table.to_pylist()
+    rows = SOURCE.parse(s, SOURCE.extract(s, Path("."))).table.to_pylist()
     assert len(rows) == len(YEARS) and {(r["value"], r["status"]) for r in rows} == {("", ":")}
 
 
@@ -135,7 +135,7 @@ def test_a_large_selection_is_split_into_queries_within_the_cell_limit(httpserve
 
     httpserver.expect_request(TABLE).respond_with_handler(answer)
     s = settings(httpserver.url_for("/api/pxwebapi/v2"), max_cells=7)
-    raw = SOURCE.fetch(s, Path("."))
+    raw = SOURCE.extract(s, Path("."))
     assert len(raw.parts) == len(seen) > 1 and max(seen) <= 7 and sum(seen) == 3 * len(YEARS)
     years = [r["Tid"] for r in SOURCE.parse(s, raw).table.to_pylist()]
     assert years == YEARS  # the parts join into one series, in order
@@ -162,13 +162,13 @@ def test_retries_a_busy_server_then_succeeds(httpserver: HTTPServer) -> None:
 
     httpserver.expect_request(TABLE).respond_with_handler(answer)
     s = settings(httpserver.url_for("/api/pxwebapi/v2"))
-    assert len(SOURCE.parse(s, SOURCE.fetch(s, Path("."))).table) == len(YEARS) and calls["n"] == 2
+    assert len(SOURCE.parse(s, SOURCE.extract(s, Path("."))).table) == len(YEARS) and calls["n"] == 2
 
 
 def test_a_server_that_stays_busy_is_transient(httpserver: HTTPServer) -> None:
     httpserver.expect_request(TABLE).respond_with_data("down", status=503)
     with pytest.raises(TransientSourceError, match="503"):
-        SOURCE.fetch(settings(httpserver.url_for("/api/pxwebapi/v2")), Path("."))
+        SOURCE.extract(settings(httpserver.url_for("/api/pxwebapi/v2")), Path("."))
 
 
 def test_archived_answers_replay_to_the_same_rows(httpserver: HTTPServer, tmp_path: Path) -> None:
@@ -178,7 +178,7 @@ def test_archived_answers_replay_to_the_same_rows(httpserver: HTTPServer, tmp_pa
 
     httpserver.expect_request(TABLE).respond_with_handler(answer)
     archive, s = Archive(tmp_path), settings(httpserver.url_for("/api/pxwebapi/v2"))
-    first = archive.store("source", SOURCE.fetch(s, Path("."), archive.latest("source")))
+    first = archive.store("source", SOURCE.extract(s, Path("."), archive.latest("source")))
     httpserver.clear()  # SSB is gone: the archive still gives the same table
     replayed = archive.latest("source")
     assert replayed is not None and replayed.sha256 == first.sha256
@@ -188,7 +188,7 @@ def test_archived_answers_replay_to_the_same_rows(httpserver: HTTPServer, tmp_pa
 def test_a_wrong_shape_and_a_wrong_selection_are_one_sentence(httpserver: HTTPServer) -> None:
     httpserver.expect_request(TABLE).respond_with_json({"error": "Table not found"})
     with pytest.raises(SourceError, match=r"expected a JSON-stat 2\.0 dataset"):
-        SOURCE.fetch(settings(httpserver.url_for("/api/pxwebapi/v2")), Path("."))
+        SOURCE.extract(settings(httpserver.url_for("/api/pxwebapi/v2")), Path("."))
     with pytest.raises(ValueError, match="lacks the municipality code"):
         settings("http://x", selection={REGION: ["3103"], "ContentsCode": ["K"], "Tid": ["2024"]})
 
@@ -223,7 +223,7 @@ def test_labels_only_for_the_variables_asked(httpserver: HTTPServer) -> None:
 
     httpserver.expect_request(TABLE).respond_with_handler(answer)
     s = settings(httpserver.url_for("/api/pxwebapi/v2"), labels=["ContentsCode"])
-    table = SOURCE.parse(s, SOURCE.fetch(s, Path("."))).table
+    table = SOURCE.parse(s, SOURCE.extract(s, Path("."))).table
     assert table.column_names == [
         "municipality",
         REGION,

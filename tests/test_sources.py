@@ -77,7 +77,7 @@ def test_duplicate_and_blank_headers_are_errors() -> None:
 
 def test_missing_file_names_the_path(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="source file not found"):
-        CsvSource().fetch(csv_settings(path="nope.csv"), tmp_path)
+        CsvSource().extract(csv_settings(path="nope.csv"), tmp_path)
 
 
 @given(

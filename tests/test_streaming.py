@@ -29,7 +29,8 @@ from opendata.prepare import PreparedTable
 from opendata.report import ValidationReport
 from opendata.streaming.check import validate_batches
 from opendata.streaming.keys import Prints, fingerprints
-from opendata.validate import ERROR_LIMIT, validate_table
+from opendata.validate.messages import ERROR_LIMIT
+from opendata.validate.reference import validate_table
 from tests.helpers import write_dataset
 from tests.test_validator_differential import prepared_table, random_table, rows_of, schema_of
 

@@ -20,11 +20,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opendata.fastcheck import validate_arrow
 from opendata.prepare import PreparedTable
 from opendata.report import ValidationReport
 from opendata.table_schema import TableSchema, load_schema
-from opendata.validate import ERROR_LIMIT, validate_table
+from opendata.validate.fast import validate_arrow
+from opendata.validate.messages import ERROR_LIMIT
+from opendata.validate.reference import validate_table
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,6 +1,7 @@
-"""What every source type provides: fetch raw bytes, then parse them into a table of text.
+"""What every source type provides: ``extract`` the raw bytes, then ``parse`` them into a table of text.
 
-Fetching and parsing are separate so that the raw bytes can be archived and a run can be
+``extract`` is the pipeline's extract step for this source; ``parse`` is where its validate
+step starts. They are separate so that the raw bytes can be archived and a run can be
 replayed from them. Parsing yields every cell as text (typing is the Table Schema's job),
 plus the row in the source file where the data starts, so errors can name the row a
 steward sees in the spreadsheet.
@@ -118,12 +119,12 @@ S = TypeVar("S", bound=SourceSettingsBase)
 
 
 class Source(Generic[S]):
-    """A source type. Subclasses set ``settings_model`` and implement fetch and parse."""
+    """A source type. Subclasses set ``settings_model`` and implement extract and parse."""
 
     settings_model: ClassVar[type[SourceSettingsBase]]
     needs_network: ClassVar[bool] = False
 
-    def fetch(self, settings: S, base_dir: Path, previous: RawSnapshot | None = None) -> RawSnapshot:
+    def extract(self, settings: S, base_dir: Path, previous: RawSnapshot | None = None) -> RawSnapshot:
         """Read the source. ``previous`` is the latest archived snapshot (network sources send
         its validators and reuse its bytes on 304); file sources ignore it."""
         raise NotImplementedError

@@ -62,7 +62,7 @@ class CsvSettings(SourceSettingsBase, CsvDialect):
 class CsvSource(Source[CsvSettings]):
     settings_model = CsvSettings
 
-    def fetch(self, settings: CsvSettings, base_dir: Path, previous: RawSnapshot | None = None) -> RawSnapshot:
+    def extract(self, settings: CsvSettings, base_dir: Path, previous: RawSnapshot | None = None) -> RawSnapshot:
         path = base_dir / settings.path
         if path.is_file() and path.stat().st_size > limits.STREAM_BYTES.value:
             return stream_local(path, "text/csv")  # read in batches from the file, never whole

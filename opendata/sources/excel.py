@@ -75,7 +75,7 @@ def cell_text(value: Any, number_format: str = "General") -> str:
 class ExcelSource(Source[ExcelSettings]):
     settings_model = ExcelSettings
 
-    def fetch(self, settings: ExcelSettings, base_dir: Path, previous: RawSnapshot | None = None) -> RawSnapshot:
+    def extract(self, settings: ExcelSettings, base_dir: Path, previous: RawSnapshot | None = None) -> RawSnapshot:
         return read_local(base_dir / settings.path, XLSX)
 
     def parse(self, settings: ExcelSettings, raw: RawSnapshot) -> ParsedTable:

@@ -51,7 +51,7 @@ class HttpSource(Source[HttpSettings]):
     settings_model = HttpSettings
     needs_network = True
 
-    def fetch(self, settings: HttpSettings, base_dir: Path, previous: RawSnapshot | None = None) -> RawSnapshot:
+    def extract(self, settings: HttpSettings, base_dir: Path, previous: RawSnapshot | None = None) -> RawSnapshot:
         origin = safe_url(settings.url)
         parts: list[RawPart] = []
         url: str | None = settings.url

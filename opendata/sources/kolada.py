@@ -88,7 +88,7 @@ class KoladaSource(Source[KoladaSettings]):
     settings_model = KoladaSettings
     needs_network = True
 
-    def fetch(self, settings: KoladaSettings, base_dir: Path, previous: RawSnapshot | None = None) -> RawSnapshot:
+    def extract(self, settings: KoladaSettings, base_dir: Path, previous: RawSnapshot | None = None) -> RawSnapshot:
         base = settings.base_url.rstrip("/")
         parts: list[RawPart] = []
         with HttpClient(settings, previous) as client:

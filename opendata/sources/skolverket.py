@@ -56,7 +56,7 @@ class SkolverketSource(Source[SkolverketSettings]):
     settings_model = SkolverketSettings
     needs_network = True
 
-    def fetch(self, settings: SkolverketSettings, base_dir: Path, previous: RawSnapshot | None = None) -> RawSnapshot:
+    def extract(self, settings: SkolverketSettings, base_dir: Path, previous: RawSnapshot | None = None) -> RawSnapshot:
         base = settings.base_url.rstrip("/")
         list_url = f"{base}/v2/school-units?municipality_code={settings.municipality_code}"
         with HttpClient(settings, previous) as client:

@@ -91,7 +91,7 @@ class SsbSource(Source[SsbSettings]):
     settings_model = SsbSettings
     needs_network = True
 
-    def fetch(self, settings: SsbSettings, base_dir: Path, previous: RawSnapshot | None = None) -> RawSnapshot:
+    def extract(self, settings: SsbSettings, base_dir: Path, previous: RawSnapshot | None = None) -> RawSnapshot:
         queries = split(settings.selection, settings.max_cells)
         if len(queries) > settings.max_queries:
             raise SourceError(

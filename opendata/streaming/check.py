@@ -1,7 +1,7 @@
 """Validate and convert a streamed CSV file batch by batch: memory flat in the row count.
 
 Per batch: prepare (rename, trim, normalise), read and check every field with the fast
-engine's own functions (``opendata.fastcheck``), keep the findings (``findings.Gathered``),
+engine's own functions (``opendata.validate.fast``), keep the findings (``findings.Gathered``),
 the key fingerprints (``keys.Prints``) and the NaN/formula findings
 (``opendata.doubtful``), and, while nothing is wrong, write the typed batch to the staged
 CSV and Parquet files. At the end, key repeats are replayed exactly (a second, key-only
@@ -21,10 +21,6 @@ import numpy as np
 import pyarrow as pa
 
 from opendata.doubtful import MAX_FINDINGS, _describe, _formula_rows, _neutralised, _non_finite
-from opendata.fastcheck.cells import read_column
-from opendata.fastcheck.engine import _check_field
-from opendata.fastcheck.keys import Repeats, _cells
-from opendata.fastcheck.spec import FieldSpec, field_specs
 from opendata.manifest import Manifest
 from opendata.prepare import PreparedTable, prepare
 from opendata.report import CellError, ValidationReport
@@ -35,7 +31,11 @@ from opendata.streaming.keys import Prints, Replay, add_empty, empty_keys, key_f
 from opendata.streaming.reader import CsvStream
 from opendata.streaming.writer import Staged, StagedWriter
 from opendata.table_schema import TableSchema
-from opendata.validate import ERROR_LIMIT
+from opendata.validate.fast.cells import read_column
+from opendata.validate.fast.engine import _check_field
+from opendata.validate.fast.keys import Repeats, _cells
+from opendata.validate.fast.spec import FieldSpec, field_specs
+from opendata.validate.messages import ERROR_LIMIT
 
 
 @dataclass

@@ -4,7 +4,7 @@ Each batch leaves only its findings (row in the whole table, field, rule, the ce
 the report shows it), never its cells. ``Gathered.add`` stops keeping findings once the
 rows so far hold the error limit: key repeats, found at the end, can only bring the cut
 earlier, so nothing past that row can reach the report. The assembly at the end is the
-in-memory engine's (``opendata.fastcheck.findings``), on these sparse records.
+in-memory engine's (``opendata.validate.fast.findings``), on these sparse records.
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from opendata.fastcheck.cells import ReadColumn
-from opendata.fastcheck.findings import (
+from opendata.prepare import PreparedTable
+from opendata.report import CellError
+from opendata.validate.fast.cells import ReadColumn
+from opendata.validate.fast.findings import (
     Found,
     Record,
     RowNames,
@@ -26,10 +28,8 @@ from opendata.fastcheck.findings import (
     cell_text,
     error,
 )  # fmt: skip
-from opendata.fastcheck.keys import Repeats
-from opendata.fastcheck.spec import FieldSpec
-from opendata.prepare import PreparedTable
-from opendata.report import CellError
+from opendata.validate.fast.keys import Repeats
+from opendata.validate.fast.spec import FieldSpec
 
 
 @dataclass

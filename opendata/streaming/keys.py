@@ -5,7 +5,7 @@ per row (8 bytes: 160 MB at 20 million rows) can. Equal values have equal finger
 so sorting them at the end finds every value that may repeat. Where fingerprints meet
 (true repeats, or a rare collision of two values), a second pass reads only the key
 columns again, keeps the rows whose fingerprint is among those, and replays them through
-the same exact logic as the in-memory engine (``opendata.fastcheck.keys``): frictionless's
+the same exact logic as the in-memory engine (``opendata.validate.fast.keys``): frictionless's
 own values, the latest earlier row named. A valid file is read once.
 
 Strings are hashed whole (every 8-byte word), not by their ends as in the in-memory
@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from opendata.fastcheck.cells import Column
-from opendata.fastcheck.fingerprint import _NULL, _chunk, _mix
-from opendata.fastcheck.keys import Repeats, _cells, _exact, _remember
+from opendata.validate.fast.cells import Column
+from opendata.validate.fast.fingerprint import _NULL, _chunk, _mix
+from opendata.validate.fast.keys import Repeats, _cells, _exact, _remember
 
 
 def fingerprints(column: Column) -> np.ndarray:

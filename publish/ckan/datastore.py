@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 
 from opendata.errors import PublishError
 from opendata.table_schema import TableSchema
-from publish.ckan import datastore_load, datastore_verify
+from publish.ckan import datastore_load, datastore_verify, row_count
 from publish.ckan.client import CkanClient
 
 CHUNK_ROWS = 10_000
@@ -182,9 +182,8 @@ def replace_rows(
     deletes = list(_delete_filters(key, vanished))
     rows = changed_rows(parquet, previous) if previous else parquet
     done = 0
-    # CKAN caches the row count "when absent", and readers fill the cache too: a reader between
-    # two of these calls would leave it stale. Every call clears it instead (``False``), so the
-    # first read after the last call counts afresh.
+    # Every call clears CKAN's cached row count (``False``); :mod:`publish.ckan.row_count`
+    # repairs what a reader racing the last call stored.
     for records in chunks(rows, schema, chunk_rows):
         heartbeat()  # a long update keeps the run's lease
         done += len(records)
@@ -205,6 +204,7 @@ def replace_rows(
             f"DataStore table {resource_id} does not hold exactly the {len(wanted)} rows of the new version "
             "after the update: run the publish again (it re-applies the rows)"
         )
+    row_count.settle(client, resource_id, len(wanted))  # readers raced the writes: make ``total`` exact
     return done, len(vanished)
 
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from opendata.fastcheck.cells import Column, read_distinct
-from opendata.fastcheck.fingerprint import repeated
-from opendata.fastcheck.spec import FieldSpec
+from opendata.validate.fast.cells import Column, read_distinct
+from opendata.validate.fast.fingerprint import repeated
+from opendata.validate.fast.spec import FieldSpec
 
 
 @dataclass

@@ -17,8 +17,8 @@ from frictionless.formats import CsvControl
 from opendata.prepare import PreparedTable
 from opendata.report import CellError, ValidationReport
 from opendata.table_schema import TableSchema
+from opendata.validate.messages import BLANK_ROW_MESSAGE, ERROR_LIMIT, constraint_message, key_message, type_message
 
-ERROR_LIMIT = 10_000
 _CONSTRAINT = re.compile(r'constraint "(\w+)" is "(.*)"', re.S)
 
 
@@ -101,41 +101,3 @@ def _cell_error(
     if error.type == "blank-row":
         return CellError("blank-row", BLANK_ROW_MESSAGE, row)
     return CellError(error.type, error.message, row, column, source_column, value)
-
-
-BLANK_ROW_MESSAGE = "the row is empty: every cell is blank or a missing value"
-
-
-def key_message(key: list[str], row_word: str, previous: int | None) -> str:
-    """A repeated (or wholly empty) unique value or primary key, naming the earlier row."""
-    where = f" (first seen in {row_word} {previous})" if previous is not None else ""
-    return f"{' + '.join(key)} must be unique and present; this value repeats or is empty{where}"
-
-
-def type_message(field: dict[str, Any]) -> str:
-    kind = field.get("type", "string")
-    examples = {
-        "integer": "a whole number, e.g. 42",
-        "number": "a number, e.g. 95.3 (decimal point or the declared decimal mark)",
-        "date": "a date as YYYY-MM-DD, e.g. 2024-03-15",
-        "datetime": "a date and time as YYYY-MM-DDThh:mm:ss",
-        "time": "a time as hh:mm:ss",
-        "year": "a year, e.g. 2024",
-        "boolean": "true or false",
-    }
-    return f"expected {examples.get(kind, kind)}"
-
-
-def constraint_message(rule: str, limit: str) -> str:
-    return {
-        "required": "a value is required",
-        "enum": f"must be one of {limit}",
-        "minimum": f"must be at least {limit}",
-        "maximum": f"must be at most {limit}",
-        "exclusiveMinimum": f"must be greater than {limit}",
-        "exclusiveMaximum": f"must be less than {limit}",
-        "minLength": f"must have at least {limit} characters",
-        "maxLength": f"must have at most {limit} characters",
-        "pattern": f"must match the pattern {limit}",
-        "unique": "must be unique",
-    }.get(rule, f"breaks the rule {rule} = {limit}")

@@ -1,6 +1,6 @@
 """Arrow-native Table Schema validation whose findings equal frictionless's (docs/validation.md)."""
 
-from opendata.fastcheck.engine import validate_arrow
-from opendata.fastcheck.spec import unsupported_rules
+from opendata.validate.fast.engine import validate_arrow
+from opendata.validate.fast.spec import unsupported_rules
 
 __all__ = ["unsupported_rules", "validate_arrow"]

@@ -18,9 +18,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from opendata.fastcheck.cells import INT64, Column, mask, read_distinct
-from opendata.fastcheck.patterns import python_pattern, re2_pattern
-from opendata.fastcheck.spec import FieldSpec
+from opendata.validate.fast.cells import INT64, Column, mask, read_distinct
+from opendata.validate.fast.patterns import python_pattern, re2_pattern
+from opendata.validate.fast.spec import FieldSpec
 
 # Where the bound is broken, as (Arrow comparison that proves it, does equality break it?)
 _BROKEN: dict[str, tuple[Callable[..., Any], bool]] = {

@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from opendata.fastcheck.spec import FieldSpec
+from opendata.validate.fast.spec import FieldSpec
 
 Column: TypeAlias = pa.Array | pa.ChunkedArray  # Arrow kernels take either; columns stay chunked
 INT64 = (-(2**63), 2**63 - 1)

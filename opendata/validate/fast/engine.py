@@ -15,15 +15,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 import pyarrow as pa
 
-from opendata.fastcheck.cells import ReadColumn, read_column
-from opendata.fastcheck.constraints import check_constraints
-from opendata.fastcheck.findings import Found, report_errors
-from opendata.fastcheck.keys import Repeats, primary_key_repeats, unique_repeats
-from opendata.fastcheck.spec import FieldSpec, field_specs, unsupported_rules
 from opendata.prepare import PreparedTable
 from opendata.report import CellError, ValidationReport
 from opendata.table_schema import TableSchema
-from opendata.validate import ERROR_LIMIT, validate_table
+from opendata.validate.fast.cells import ReadColumn, read_column
+from opendata.validate.fast.constraints import check_constraints
+from opendata.validate.fast.findings import Found, report_errors
+from opendata.validate.fast.keys import Repeats, primary_key_repeats, unique_repeats
+from opendata.validate.fast.spec import FieldSpec, field_specs, unsupported_rules
+from opendata.validate.messages import ERROR_LIMIT
+from opendata.validate.reference import validate_table
 
 log = logging.getLogger(__name__)
 

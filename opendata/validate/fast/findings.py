@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from opendata.fastcheck.cells import ReadColumn
-from opendata.fastcheck.keys import Repeats
-from opendata.fastcheck.spec import FieldSpec
 from opendata.prepare import PreparedTable
 from opendata.report import CellError
-from opendata.validate import BLANK_ROW_MESSAGE, constraint_message, key_message, type_message
+from opendata.validate.fast.cells import ReadColumn
+from opendata.validate.fast.keys import Repeats
+from opendata.validate.fast.spec import FieldSpec
+from opendata.validate.messages import BLANK_ROW_MESSAGE, constraint_message, key_message, type_message
 
 Record = tuple[str, int, str]  # (kind: cell/unique/primary-key/blank-row, field, rule)
 
