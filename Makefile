@@ -34,7 +34,7 @@ run: install ## publish every bundled dataset (local catalog, or CKAN when CKAN_
 test: lint ## lint, then the whole suite with coverage (starts the CKAN test portal when it is not running)
 	bash scripts/ckan-up.sh
 	bash scripts/browser-deps.sh
-	$(VENV)/bin/pytest --cov --cov-report=term:skip-covered
+	$(VENV)/bin/pytest --cov --cov-report=term:skip-covered --durations=20
 
 lint: install ## the guardrails: ruff (with complexity limits), ruff format, mypy strict, the lock in step
 	$(VENV)/bin/ruff check .

@@ -169,6 +169,10 @@ class Settings(BaseSettings):
         "CKAN_DATASTORE_DB", "datastore_test", "PostgreSQL database of the test portal's DataStore.", "scripts",
         scripts=True,
     )  # fmt: skip
+    ckan_prefect_db: str = _env(
+        "CKAN_PREFECT_DB", "", "PostgreSQL database of the Prefect server in the two-worker test.", "scripts",
+        shown_default="<CKAN_DB>_prefect", scripts=True,
+    )  # fmt: skip
     ckan_db_user: str = _env(
         "CKAN_DB_USER", "ckan_default", "PostgreSQL role of the test portal.", "scripts", scripts=True
     )

@@ -12,7 +12,8 @@
 # Overridable: CKAN_PORT (5055), CKAN_DB (ckan_test), CKAN_DATASTORE_DB (datastore_test),
 # CKAN_DB_USER (ckan_default), CKAN_DATASTORE_RO_USER (datastore_ro), CKAN_DB_PASSWORD,
 # CKAN_PG_VERSION (15), CKAN_PG_CLUSTER (main), CKAN_PG_PORT (5432), CKAN_REDIS_PORT (6379),
-# CKAN_PYTHON (python3), CKAN_START_TIMEOUT (60).
+# CKAN_PYTHON (python3), CKAN_START_TIMEOUT (60), CKAN_PREFECT_DB (<CKAN_DB>_prefect: the
+# PostgreSQL database of the Prefect server in the two-worker test; env's TEST_PREFECT_DATABASE_URL).
 # ckanext-xloader runs with its job worker (`ckan jobs worker`, pid in .ckan/worker.pid, log
 # .ckan/worker.log) on this portal's own Redis queue (ckan.site_id is derived from the database
 # names, so two portals on one Redis never take each other's jobs).
@@ -46,6 +47,7 @@ RDF_PROFILES="euro_dcat_ap_3 opendata_dcat_ap"
 PORT="${CKAN_PORT:-5055}"
 DB="${CKAN_DB:-ckan_test}"
 DS_DB="${CKAN_DATASTORE_DB:-datastore_test}"
+PREFECT_DB="${CKAN_PREFECT_DB:-${DB}_prefect}"   # a Prefect server's database for the tests with several workers
 DB_USER="${CKAN_DB_USER:-ckan_default}"
 RO_USER="${CKAN_DATASTORE_RO_USER:-datastore_ro}"
 DB_PASS="${CKAN_DB_PASSWORD:-ckan_test_pw}"   # local throw-away test cluster only
@@ -151,7 +153,7 @@ catalog_in_ini() {
 }
 if ckan_pid_alive && status_ok && extensions_ok && worker_alive && [[ -f "$ENV_FILE" ]] \
     && grep -qE "^ckanext.dcat.rdf.profiles ?= ?$RDF_PROFILES$" "$INI" && ini_current && catalog_in_ini \
-    && grep -qx "CKAN_URL=$URL" "$ENV_FILE" && token_ok "$(env_token)"; then
+    && grep -qx "CKAN_URL=$URL" "$ENV_FILE" && grep -q "^TEST_PREFECT_DATABASE_URL=" "$ENV_FILE" && token_ok "$(env_token)"; then
   say "already running, reusing $URL (pid $(<"$PID_FILE"))"
   exit 0
 fi
@@ -247,7 +249,7 @@ DO \$\$BEGIN
   ELSE ALTER ROLE $RO_USER LOGIN PASSWORD '$DB_PASS'; END IF;
 END\$\$;
 SQL
-for db in "$DB" "$DS_DB"; do
+for db in "$DB" "$DS_DB" "$PREFECT_DB"; do
   if [[ -z "$(psql_pg -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]]; then
     say "creating database $db"
     as_postgres createdb -p "$PG_PORT" -O "$DB_USER" -E UTF8 -T template0 "$db"
@@ -398,7 +400,8 @@ if ! token_ok "$token"; then
   token_ok "$token" || die "could not create a working API token for admin (see .ckan/ckan.log)"
 fi
 tmp="$(mktemp "$CK/env.XXXXXX")"
-printf 'CKAN_URL=%s\nCKAN_API_TOKEN=%s\n' "$URL" "$token" >"$tmp"
+printf 'CKAN_URL=%s\nCKAN_API_TOKEN=%s\nTEST_PREFECT_DATABASE_URL=%s\n' "$URL" "$token" \
+  "postgresql+asyncpg://$DB_USER:$DB_PASS@127.0.0.1:$PG_PORT/$PREFECT_DB" >"$tmp"
 chmod 600 "$tmp"
 mv -f "$tmp" "$ENV_FILE"
 unset token

@@ -10,6 +10,7 @@ goes to the subprocesses in their ``env``; this process's settings (and the sess
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -160,13 +161,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``prefect server start`` on loopback with its own SQLite database, for this module."""
-    home = tmp_path_factory.mktemp("prefect-home")
+@contextlib.contextmanager
+def running_server(home: Path, database_url: str | None = None) -> Iterator[Server]:
+    """``prefect server start`` on loopback; its database is SQLite under ``home`` unless given."""
     port = free_port()
     server = Server(f"http://127.0.0.1:{port}/api", home)
     env = subprocess_env(None, server.api_url, home)
+    if database_url:
+        env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = database_url
     log = (home / "server.log").open("wb")
     process = subprocess.Popen(
         [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
@@ -200,6 +202,13 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
             process.kill()
             process.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A Prefect server with its own SQLite database, for this module."""
+    with running_server(tmp_path_factory.mktemp("prefect-home")) as server:
+        yield server
 
 
 def register(server: Server, project: Path) -> None:

@@ -1,6 +1,8 @@
 """Two process workers on one work pool share ``publish-all``, and the limits hold across them.
 
-A real ``prefect server`` (its own SQLite), the deployments registered by ``scripts/serve.sh
+A real ``prefect server`` on PostgreSQL (the test portal's cluster, database ``<CKAN_DB>_prefect``
+from ``scripts/ckan-up.sh``: with SQLite, two busy workers got "database is locked" answers for
+over a minute and a run crashed on submission), the deployments registered by ``scripts/serve.sh
 register`` as ``make serve`` does (``ckan-portal`` sized 1 here), two ``prefect worker start``
 processes on the pool ``opendata``, and the real CKAN test portal as the target. Triggered:
 ``publish-all/all`` for 8 generated datasets (copies of ``bredband``) and, at the same moment,
@@ -32,9 +34,7 @@ import yaml
 
 from flows import deployments
 from tests.integration.conftest import _read_env_file
-from tests.test_deployments import BIN, CODE, ROOT, Server, prefect_server, subprocess_env
-
-__all__ = ["prefect_server"]  # the module-scoped server fixture, shared with test_deployments' shape
+from tests.test_deployments import BIN, CODE, ROOT, Server, running_server, subprocess_env
 
 DATASETS = [f"gen-{i:02d}" for i in range(1, 9)]
 TWICE = DATASETS[:2]  # also triggered on their own, at the same moment as publish-all
@@ -86,6 +86,27 @@ def most_at_once(intervals: list[tuple[datetime, datetime]]) -> int:
         now += step
         peak = max(peak, now)
     return peak
+
+
+@pytest.fixture(scope="module")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A Prefect server on the test cluster's PostgreSQL, its tables reset first."""
+    url = _read_env_file(ROOT / ".ckan" / "env").get("TEST_PREFECT_DATABASE_URL")
+    assert url, "no TEST_PREFECT_DATABASE_URL in .ckan/env: run `make ckan-up` (scripts/ckan-up.sh) again"
+    home = tmp_path_factory.mktemp("prefect-pg-home")
+    env = {**subprocess_env(None, "", home), "PREFECT_SERVER_DATABASE_CONNECTION_URL": url}
+    env.pop("PREFECT_API_URL")
+    reset = subprocess.run(
+        [str(BIN / "prefect"), "server", "database", "reset", "--yes"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+    assert reset.returncode == 0, reset.stdout[-2000:] + reset.stderr[-2000:]
+    with running_server(home, url) as server:
+        yield server
 
 
 @pytest.fixture
