@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, ValidationError
 from pydantic.fields import FieldInfo
@@ -128,10 +128,6 @@ class Settings(BaseSettings):
     fan_out: bool = _env(
         "OPENDATA_FAN_OUT", True, "`publish-all` run by a worker starts one flow run per dataset (0: subflows).",
         "prefect",
-    )  # fmt: skip
-    parallel: Annotated[int, Field(ge=1, le=16)] = _env(
-        "OPENDATA_PARALLEL", 2, "Subflows `publish-all` runs at once in one process (1: one after another); "
-        "while one waits for the Prefect API, another computes.", "prefect",
     )  # fmt: skip
 
     # Prefect (text: flows/prefect_api.py checks them and says what to do)
