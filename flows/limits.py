@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext, suppress
@@ -126,10 +127,23 @@ def dataset_slot(slug: str) -> Iterator[None]:
                 logger.info("%s: slot given back", name)
 
 
+_existing: dict[str, set[str]] = {}  # per API: the limits this process knows exist
+_existing_lock = threading.Lock()
+
+
 def _ensure_limit(name: str) -> None:
+    """Create the limit when missing. The server's limits are read once per process and API
+    (one call for every dataset of a run, not a refused create per dataset)."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
     from prefect.exceptions import ObjectAlreadyExists
 
-    with get_client(sync_client=True) as client, suppress(ObjectAlreadyExists):
-        client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+    with _existing_lock, get_client(sync_client=True) as client:
+        api = str(client.api_url)
+        if api not in _existing:
+            _existing[api] = {limit.name for limit in client.read_global_concurrency_limits(limit=200)}
+        if name in _existing[api]:
+            return
+        with suppress(ObjectAlreadyExists):
+            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+        _existing[api].add(name)

@@ -80,8 +80,8 @@ def _publish(
         logger.error("%s\nFull report: %s", report.summary(), written[1])
         raise ValidationFailed(report)
     built = tasks.convert(manifest, prepared, report, raw, str(work / "work" / slug))
-    tasks.shrink_guard(destination, built, allow_shrink)
-    result: PublishResult = tasks.publish(destination, built, _run_id(), dry_run, None if dry_run else batch)
+    batch = None if dry_run else batch
+    result: PublishResult = tasks.publish(destination, built, _run_id(), dry_run, batch, allow_shrink)
     _publish_artifact(result)
     if not dry_run:
         archive_for(manifest).record_run(run_entry(result, result.target, _run_id(), raw.snapshot_id))

@@ -9,12 +9,14 @@ per ``x``, stacked by ``color``), ``point`` (a value per ``x``, one panel per ``
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from opendata.errors import ManifestError
-from opendata.table_schema import TableSchema
+
+if TYPE_CHECKING:  # a manifest's charts are read without the schema's libraries (frictionless)
+    from opendata.table_schema import TableSchema
 
 
 class _Strict(BaseModel):

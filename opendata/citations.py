@@ -11,12 +11,14 @@ cannot pass as a published one; a citation that matches no row is an error too.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from opendata.report import CellError
+
+if TYPE_CHECKING:  # imported where rows are cited: reading a manifest needs no pyarrow
+    import pyarrow as pa
 
 
 class _Strict(BaseModel):
@@ -106,6 +108,8 @@ def cite(
 def _set(table: pa.Table, name: str, values: list[str]) -> pa.Table:
     if name not in table.column_names:
         return table
+    import pyarrow as pa
+
     return table.set_column(table.column_names.index(name), name, pa.array(values, pa.string()))
 
 

@@ -7,6 +7,12 @@ traceback.
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # `python -m opendata.cli`: run the package's module, not a second copy of it
+    from opendata.cli import main as _main_of_package  # (as __main__, cli_steward would import it again)
+
+    _main_of_package()
+    raise SystemExit(0)
+
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated

@@ -17,12 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from opendata.report import CellError, ValidationReport
 from opendata.sources import ParsedTable, SourceSettings
+
+if TYPE_CHECKING:  # imported where rows are joined: reading a manifest needs no pyarrow
+    import pyarrow as pa
 
 
 class JoinSpec(BaseModel):
@@ -115,6 +118,8 @@ def _join(
                 findings.append(CellError("lookup-condition", message, row, key_field, spec.key, code))
         for column, target in spec.fields.items():
             added[target].append("" if match is None else str(match[column] or ""))
+    import pyarrow as pa
+
     for target, values in added.items():
         if target not in table.column_names:
             table = table.append_column(target, pa.array(values, pa.string()))

@@ -42,6 +42,24 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+class _FastLoader(getattr(yaml, "CSafeLoader", _Loader)):  # type: ignore[misc]
+    """libyaml's parser (ten times faster) with the same resolvers; aliases are looked for first."""
+
+
+_FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+
+def _load(text: str) -> Any:
+    """libyaml when the text is well-formed and alias-free; else the pure-Python loader, whose
+    messages (and refusal of aliases) are the ones a steward sees."""
+    try:
+        if not any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=_FastLoader)):
+            return yaml.load(text, Loader=_FastLoader)
+    except yaml.YAMLError:
+        pass
+    return yaml.load(text, Loader=_Loader)
+
+
 def read_yaml(path: Path) -> Any:
     """The YAML document at ``path``; every problem is a ManifestError naming the file."""
     try:
@@ -54,7 +72,7 @@ def read_yaml(path: Path) -> Any:
     except UnicodeDecodeError:
         raise ManifestError(f"{path}: not UTF-8 text; save it as UTF-8") from None
     try:
-        return yaml.load(text, Loader=_Loader)
+        return _load(text)
     except _AliasUsed as exc:
         raise ManifestError(
             f"{path}: line {exc.line} uses a YAML alias (*name); aliases are not allowed in manifests, "

@@ -16,15 +16,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+HEAVY = {"prefect", "ckanapi", "frictionless", "pandas", "pyarrow", "requests", "openpyxl"}
 
 PROBE = """
-import json, sys
+import json, os, sys
 from opendata.cli import app
 try:
     app(sys.argv[1:], standalone_mode=True)
 except SystemExit as exit:
     code = exit.code
-heavy = sorted({m.split(".")[0] for m in sys.modules} & {"prefect", "ckanapi", "pandas", "requests", "openpyxl"})
+heavy = sorted({m.split(".")[0] for m in sys.modules} & set(os.environ["PROBE_HEAVY"].split()))
 print("PROBE" + json.dumps({"code": code, "heavy": heavy}))
 """
 
@@ -32,7 +33,7 @@ print("PROBE" + json.dumps({"code": code, "heavy": heavy}))
 def probe(project: Path, *args: str) -> dict[str, object]:
     shutil.copy(ROOT / "prefect.yaml", project / "prefect.yaml")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CKAN_"))}
-    env.update(OPENDATA_HOME=str(project), COLUMNS="120")
+    env.update(OPENDATA_HOME=str(project), COLUMNS="120", PROBE_HEAVY=" ".join(HEAVY))
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *args], env=env, capture_output=True, text=True, timeout=120, check=False
     )
@@ -68,3 +69,23 @@ def test_a_csv_dataset_validates_without_network_or_excel_libraries(project: Pat
     assert result["code"] == 0
     assert "requests" not in result["heavy"]  # type: ignore[operator]
     assert "openpyxl" not in result["heavy"]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["list"], ["deployments", "--check"]], ids=" ".join)
+def test_commands_that_read_only_manifests_import_no_data_library(project: Path, args: list[str]) -> None:
+    """Manifests are read with the source settings models alone (opendata.sources.settings):
+    neither the sources' implementations (requests, openpyxl, pyarrow) nor the schema's
+    library (frictionless), nor pandas."""
+    result = probe(project, *args)
+    assert result["code"] in (0, None)
+    assert result["heavy"] == []
+
+
+def test_the_cli_module_runs_as_a_script(project: Path) -> None:
+    """`python -m opendata.cli list` works as `opendata list` (no circular import of cli_steward)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CKAN_"))}
+    env.update(OPENDATA_HOME=str(project), COLUMNS="120")
+    command = [sys.executable, "-m", "opendata.cli", "list"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "skolor-wifi" in done.stdout and "Traceback" not in done.stderr

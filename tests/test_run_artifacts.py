@@ -109,8 +109,8 @@ def ckan_limit() -> Any:
 def test_publishing_to_ckan_holds_a_portal_slot_and_local_does_not() -> None:
     built: Any = SimpleNamespace(manifest=SimpleNamespace(slug="x"))  # all publish reads of a build
     ckan, local = FakeTarget("ckan"), FakeTarget("local")
-    assert tasks.publish(ckan, built, None, False).change == "created"
-    tasks.publish(local, built, None, False)
+    assert tasks.publish(ckan, built, None, False, allow_shrink=True).change == "created"
+    tasks.publish(local, built, None, False, allow_shrink=True)
     assert ckan.active_slots == 1 and local.active_slots == 0
     with get_client(sync_client=True) as client:
         assert client.read_global_concurrency_limit_by_name(CKAN_LIMIT).active_slots == 0  # released
@@ -126,5 +126,5 @@ def test_without_the_limit_publishing_to_ckan_is_not_blocked() -> None:
             return PublishResult(build.manifest.slug, self.name, "unchanged", "", 1)
 
     built: Any = SimpleNamespace(manifest=SimpleNamespace(slug="x"))
-    result = tasks.publish(NoLimitTarget("ckan"), built, None, False)
+    result = tasks.publish(NoLimitTarget("ckan"), built, None, False, allow_shrink=True)
     assert result.change == "unchanged"

@@ -1,44 +1,51 @@
 """Source types, keyed by the manifest's ``source.type``.
 
-A new source type is a module with a settings model and a ``Source`` subclass, added to
-``REGISTRY``; the manifest model's ``source`` key accepts exactly the registered types.
+A new source type is a settings model in ``opendata.sources.settings`` (added to the
+``SourceSettings`` union, which the manifest's ``source`` key accepts) and a module with a
+``Source`` subclass, named in ``IMPLEMENTATIONS``. The implementation is imported the first
+time a source of its type is read, so reading manifests needs neither pyarrow nor requests.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from pydantic import Field
+import importlib
+from typing import Any
 
 from opendata.errors import SourceError
-from opendata.sources.base import ParsedTable, RawPart, RawSnapshot, Source, SourceSettingsBase
-from opendata.sources.csv_file import CsvSettings, CsvSource
-from opendata.sources.excel import ExcelSettings, ExcelSource
-from opendata.sources.http import HttpSettings, HttpSource
-from opendata.sources.kolada import KoladaSettings, KoladaSource
-from opendata.sources.skolverket import SkolverketSettings, SkolverketSource
-from opendata.sources.ssb import SsbSettings, SsbSource
+from opendata.sources.base import ParsedTable, RawPart, RawSnapshot, Source
+from opendata.sources.settings import SourceSettings, SourceSettingsBase
 
-REGISTRY: dict[str, Source[Any]] = {
-    "csv": CsvSource(),
-    "excel": ExcelSource(),
-    "http": HttpSource(),
-    "kolada": KoladaSource(),
-    "skolverket": SkolverketSource(),
-    "ssb": SsbSource(),
+# type -> (module, class) of its implementation
+IMPLEMENTATIONS: dict[str, tuple[str, str]] = {
+    "csv": ("opendata.sources.csv_file", "CsvSource"),
+    "excel": ("opendata.sources.excel", "ExcelSource"),
+    "http": ("opendata.sources.http", "HttpSource"),
+    "kolada": ("opendata.sources.kolada", "KoladaSource"),
+    "skolverket": ("opendata.sources.skolverket", "SkolverketSource"),
+    "ssb": ("opendata.sources.ssb", "SsbSource"),
 }
-
-SourceSettings = Annotated[
-    CsvSettings | ExcelSettings | HttpSettings | KoladaSettings | SkolverketSettings | SsbSettings,
-    Field(discriminator="type"),
-]
+_instances: dict[str, Source[Any]] = {}
 
 
 def source_for(settings: SourceSettingsBase) -> Source[Any]:
-    try:
-        return REGISTRY[settings.type]
-    except KeyError:
-        raise SourceError(f"no source module for type '{settings.type}'") from None
+    """The implementation of ``settings.type``, imported on first use."""
+    found = _instances.get(settings.type)
+    if found is None:
+        try:
+            module, name = IMPLEMENTATIONS[settings.type]
+        except KeyError:
+            raise SourceError(f"no source module for type '{settings.type}'") from None
+        found = _instances[settings.type] = getattr(importlib.import_module(module), name)()
+    return found
 
 
-__all__ = ["REGISTRY", "ParsedTable", "RawPart", "RawSnapshot", "Source", "SourceSettings", "source_for"]
+__all__ = [
+    "IMPLEMENTATIONS",
+    "ParsedTable",
+    "RawPart",
+    "RawSnapshot",
+    "Source",
+    "SourceSettings",
+    "SourceSettingsBase",
+    "source_for",
+]

@@ -15,18 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-import pyarrow as pa
-from pydantic import BaseModel, ConfigDict
+from opendata.sources.settings import SourceSettingsBase as SourceSettingsBase
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pyarrow is imported where a table is made: reading a manifest needs none
+    import pyarrow as pa
+
     from opendata.report import CellError
-
-
-class SourceSettingsBase(BaseModel):
-    """Settings of one source type; ``type`` is the registry key."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    type: str
 
 
 def utc_now() -> datetime:
@@ -139,6 +133,8 @@ class Source(Generic[S]):
 
 def text_table(header: list[str], rows: list[list[str]]) -> pa.Table:
     """An all-string Arrow table from a header and rows of text (short rows padded)."""
+    import pyarrow as pa
+
     width = len(header)
     columns = [[(row[i] if i < len(row) else "") for row in rows] for i in range(width)]
     return pa.table({name: pa.array(col, pa.string()) for name, col in zip(header, columns, strict=True)})

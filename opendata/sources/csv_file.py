@@ -10,15 +10,15 @@ import codecs
 import csv
 import struct
 from pathlib import Path
-from typing import Literal
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from opendata import limits
 from opendata.errors import SourceError
-from opendata.sources.base import ParsedTable, RawSnapshot, Source, SourceSettingsBase
+from opendata.sources.base import ParsedTable, RawSnapshot, Source
+from opendata.sources.settings import CsvDialect as CsvDialect
+from opendata.sources.settings import CsvSettings as CsvSettings
 from opendata.sources.text import (
     check_cell_sizes,
     check_header,
@@ -30,33 +30,6 @@ from opendata.sources.text import (
 )
 
 BLOCK_BYTES = 16 * 1024 * 1024  # Arrow's read block: one line must fit in it
-
-
-class CsvDialect(BaseModel):
-    """How a CSV file is written: shared by local files (``type: csv``) and ``type: http``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    delimiter: str = Field(default=",", min_length=1, max_length=1)
-    quote_char: str = Field(default='"', min_length=1, max_length=1)
-    encoding: str = "utf-8"
-    bom: bool = Field(default=False, description="true when the file starts with a UTF-8 BOM")
-    decimal: Literal[".", ","] = "."
-    thousands: Literal["", " ", "\u00a0", ".", ","] = ""
-    header_row: int = Field(default=1, ge=1, description="the line that holds the column names")
-
-    @field_validator("encoding")
-    @classmethod
-    def _known_encoding(cls, value: str) -> str:
-        try:
-            codecs.lookup(value)
-        except LookupError:
-            raise ValueError(f"unknown encoding '{value}'; use e.g. utf-8 or windows-1252") from None
-        return value
-
-
-class CsvSettings(SourceSettingsBase, CsvDialect):
-    type: Literal["csv"]
-    path: str = Field(description="the file, relative to the dataset folder")
 
 
 class CsvSource(Source[CsvSettings]):

@@ -14,45 +14,17 @@ import io
 import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import Field, field_validator
+from typing import Any
 
 from opendata import limits
 from opendata.errors import SourceError
 from opendata.report import CellError
-from opendata.sources.base import ParsedTable, RawSnapshot, Source, SourceSettingsBase, text_table
+from opendata.sources.base import ParsedTable, RawSnapshot, Source, text_table
 from opendata.sources.long_rows import column_index, drop_columns, keep_rows
+from opendata.sources.settings import ExcelSettings as ExcelSettings
 from opendata.sources.text import check_header, read_local
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class ExcelSettings(SourceSettingsBase):
-    type: Literal["excel"]
-    path: str = Field(description="the workbook (.xlsx), relative to the dataset folder")
-    sheet: str = Field(min_length=1)
-    header_row: int = Field(default=1, ge=1, description="the row that holds the column names")
-    footer_rows: int = Field(
-        default=0, ge=0, description="rows at the end of the sheet that are notes, not data (blank ones included)"
-    )
-    where: dict[str, list[str]] = Field(
-        default_factory=dict,
-        description="keep only the rows whose column holds one of the values, e.g. {Kommunnamn: Örnsköldsvik} "
-        "or {Kommunkod: '2284'} (case and spacing ignored; codes compared as numbers)",
-    )
-    ignore_columns: list[str] = Field(default_factory=list, description="columns of the sheet not published")
-    fractions: list[str] = Field(
-        default_factory=list, description="columns holding shares as decimals 0 to 1 (PTS), published as percent"
-    )
-
-    @field_validator("where", mode="before")
-    @classmethod
-    def _values_as_lists(cls, value: Any) -> Any:
-        """``Kommunkod: 2284`` (a YAML number) and single values are lists of text."""
-        if isinstance(value, dict):
-            return {k: [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in value.items()}
-        return value
 
 
 def cell_text(value: Any, number_format: str = "General") -> str:

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import Field, model_validator
+from typing import Any
 
 from opendata.errors import SourceError
 from opendata.sources.base import ParsedTable, RawPart, RawSnapshot, Source, text_table
-from opendata.sources.csv_file import CsvDialect, parse_with_dialect
+from opendata.sources.csv_file import parse_with_dialect
 from opendata.sources.excel import ExcelSettings, ExcelSource, cell_text
-from opendata.sources.network import HttpClient, NetworkSettings, load_json, safe_url, snapshot_of
+from opendata.sources.network import HttpClient, load_json, safe_url, snapshot_of
+from opendata.sources.settings import HttpSettings as HttpSettings
 from opendata.sources.text import check_header
 
 ACCEPT = {
@@ -27,24 +26,6 @@ ACCEPT = {
     "excel": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, */*;q=0.5",
     "json": "application/json",
 }
-
-
-class HttpSettings(NetworkSettings, CsvDialect):
-    type: Literal["http"]
-    url: str = Field(pattern=r"^https?://", description="the file or API address")
-    format: Literal["csv", "excel", "json"]
-    # CSV: the keys of CsvDialect (delimiter, encoding, decimal, ...), as for type: csv
-    # Excel (as for type: excel)
-    sheet: str | None = None
-    # JSON
-    records: str | None = Field(default=None, description="dotted path to the list of records, e.g. data.items")
-    max_pages: int = Field(default=100, ge=1, le=10_000, description="pages followed through Link: rel=next")
-
-    @model_validator(mode="after")
-    def _sheet_for_excel(self) -> HttpSettings:
-        if self.format == "excel" and not self.sheet:
-            raise ValueError("format: excel needs 'sheet' (the name of the sheet to read)")
-        return self
 
 
 class HttpSource(Source[HttpSettings]):

@@ -16,24 +16,22 @@ status); the manifest's ``columns`` maps them to the schema.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
-
-from pydantic import Field, field_validator, model_validator
 
 from opendata.errors import SourceError
 from opendata.sources.base import ParsedTable, RawPart, RawSnapshot, Source, text_table
 from opendata.sources.http import json_text
-from opendata.sources.network import HttpClient, NetworkSettings, load_json, snapshot_of
+from opendata.sources.network import HttpClient, load_json, snapshot_of
+from opendata.sources.settings import GENDERS as GENDERS
+from opendata.sources.settings import KOLADA_V3 as KOLADA_V3
+from opendata.sources.settings import MAX_BATCH as MAX_BATCH
+from opendata.sources.settings import Gender as Gender
+from opendata.sources.settings import KoladaSettings as KoladaSettings
 
-KOLADA_V3 = "https://api.kolada.se/v3"
-Gender = Literal["T", "K", "M"]
-GENDERS: tuple[Gender, ...] = ("T", "K", "M")
 COLUMNS = ["kpi", "kpi_title", "municipality", "period", "gender", "value", "count", "status"]
-MAX_BATCH = 25
 # The /kpi fields kept in the data dictionary besides id, title and description (v3 names;
 # ``auspices`` is how some clients spell ``auspice``).
 KPI_FIELDS = (
@@ -48,40 +46,6 @@ KPI_FIELDS = (
     "publication_date",
     "prel_publication_date",
 )
-
-
-class KoladaSettings(NetworkSettings):
-    type: Literal["kolada"]
-    base_url: str = Field(default=KOLADA_V3, pattern=r"^https?://", description="the API root (v3)")
-    kpis: list[str] = Field(min_length=1, description="KPI ids, e.g. N07900")
-    municipality: str = Field(pattern=r"^\d{4}$", description="Kolada's municipality id, e.g. 2284")
-    years: list[int] = Field(min_length=1, description="the years, e.g. [2019, 2020] (see first_year/last_year)")
-    genders: list[Gender] = Field(default_factory=lambda: list(GENDERS))
-    batch_size: int = Field(default=MAX_BATCH, ge=1, le=MAX_BATCH, description="ids (and years) per request")
-    per_page: int = Field(default=5000, ge=1, le=5000)
-    max_pages: int = Field(default=1000, ge=1)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _year_range(cls, data: Any) -> Any:
-        """``first_year``/``last_year`` is easier to keep up to date than a list of years."""
-        if isinstance(data, dict) and ("first_year" in data or "last_year" in data) and "years" not in data:
-            data = dict(data)
-            first, last = data.pop("first_year", None), data.pop("last_year", None)
-            if not isinstance(first, int) or not isinstance(last, int) or last < first:
-                raise ValueError("give both first_year and last_year (whole years, first ≤ last)")
-            data["years"] = list(range(first, last + 1))
-        return data
-
-    @field_validator("kpis")
-    @classmethod
-    def _kpi_ids(cls, value: list[str]) -> list[str]:
-        bad = [k for k in value if not re.fullmatch(r"[A-Z]\d{5}", k)]
-        if bad:
-            raise ValueError(f"not Kolada KPI ids: {', '.join(bad)} (expected e.g. N07900)")
-        if len(set(value)) != len(value):
-            raise ValueError("a KPI id is listed twice")
-        return value
 
 
 class KoladaSource(Source[KoladaSettings]):

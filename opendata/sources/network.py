@@ -22,34 +22,19 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from pydantic import Field
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from opendata import __version__
 from opendata.errors import SourceError, TransientSourceError
-from opendata.sources.base import RawPart, RawSnapshot, SourceSettingsBase, utc_now
+from opendata.sources.base import RawPart, RawSnapshot, utc_now
+from opendata.sources.settings import NetworkSettings as NetworkSettings
 
 if TYPE_CHECKING:  # requests is imported where a request is made: reading a manifest needs none
     import requests
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 SECRET_PARAM = re.compile(r"(key|token|secret|pass|auth|sig|credential)", re.IGNORECASE)
-
-
-class NetworkSettings(SourceSettingsBase):
-    """Manifest keys every network source shares (all optional)."""
-
-    timeout: float = Field(default=30, gt=0, le=600, description="seconds to wait for an answer")
-    retries: int = Field(default=3, ge=0, le=10, description="retries on timeouts, 408, 429, 5xx")
-    backoff: float = Field(default=2, ge=0, le=60, description="backoff factor between retries, s")
-    retry_after_max: float = Field(default=120, ge=0, le=3600, description="longest Retry-After honoured, s")
-    max_bytes: int = Field(default=100_000_000, gt=0, description="refuse larger responses")
-    headers_from_env: dict[str, str] = Field(
-        default_factory=dict,
-        description="request headers whose values are read from environment variables "
-        "(header: VARIABLE_NAME), e.g. an API key; the values are never logged",
-    )
 
 
 class CappedRetry(Retry):

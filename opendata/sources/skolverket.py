@@ -15,17 +15,16 @@ addresses and coordinates from here, so they are the official ones.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import Field
+from typing import Any
 
 from opendata.errors import SourceError
 from opendata.sources.base import ParsedTable, RawSnapshot, Source, text_table
 from opendata.sources.http import json_text
-from opendata.sources.network import HttpClient, NetworkSettings, load_json, snapshot_of
+from opendata.sources.network import HttpClient, load_json, snapshot_of
+from opendata.sources.settings import SKOLVERKET as SKOLVERKET
+from opendata.sources.settings import SkolverketSettings as SkolverketSettings
+from opendata.sources.settings import Status as Status
 
-SKOLVERKET = "https://api.skolverket.se/skolenhetsregistret"
-Status = Literal["AKTIV", "UPPHORT", "VILANDE", "PLANERAD"]
 STATUSES = ("AKTIV", "UPPHORT", "VILANDE", "PLANERAD")
 COLUMNS = [
     "school_unit_code",
@@ -40,16 +39,6 @@ COLUMNS = [
     "longitude",
     "municipality_code",
 ]
-
-
-class SkolverketSettings(NetworkSettings):
-    type: Literal["skolverket"]
-    base_url: str = Field(default=SKOLVERKET, pattern=r"^https?://", description="the register API root")
-    municipality_code: str = Field(pattern=r"^\d{4}$", description="e.g. 2284 (Örnsköldsvik)")
-    details_for: list[Status] = Field(
-        default_factory=lambda: list[Status](["AKTIV"]),
-        description="statuses whose details (address, coordinates) are fetched",
-    )
 
 
 class SkolverketSource(Source[SkolverketSettings]):

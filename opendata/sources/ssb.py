@@ -20,71 +20,19 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
-
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from opendata.errors import SourceError
 from opendata.sources.base import ParsedTable, RawPart, RawSnapshot, Source, text_table
 from opendata.sources.http import json_text
 from opendata.sources.jsonstat import cells, dimensions
-from opendata.sources.network import HttpClient, NetworkSettings, load_json, snapshot_of
-
-PXWEB_V2 = "https://data.ssb.no/api/pxwebapi/v2"
-# SSB's user guide for the statistics bank API: at most 800,000 cells per query and 30 queries
-# a minute per client (v2 states its own in GET /config: maxDataCells, maxCalls, timeWindow).
-MAX_CELLS = 800_000
-
-
-class CodeYears(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    code: str = Field(pattern=r"^\d{4}$")
-    first_year: int | None = Field(default=None, alias="from")
-    last_year: int | None = Field(default=None, alias="to")
-
-    def covers(self, year: int) -> bool:
-        after_first = self.first_year is None or year >= self.first_year
-        return after_first and (self.last_year is None or year <= self.last_year)
-
-
-class Municipality(BaseModel):
-    """The region variable, and which of its codes stands for the municipality in which years."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    variable: str = Field(min_length=1, description="the region variable, e.g. KOKkommuneregion0000")
-    time: str = Field(default="Tid", description="the time variable (its codes start with the year)")
-    codes: list[CodeYears] = Field(min_length=1, description="today's code first, then the older ones")
-
-
-class SsbSettings(NetworkSettings):
-    type: Literal["ssb"]
-    base_url: str = Field(default=PXWEB_V2, pattern=r"^https?://", description="PxWebApi v2's root")
-    table: str = Field(pattern=r"^\d{5}$", description="the table id, e.g. 12137")
-    lang: Literal["no", "en"] = "no"
-    selection: dict[str, list[str]] = Field(min_length=1, description="value codes per variable (valueCodes)")
-    municipality: Municipality | None = None
-    labels: list[str] | None = Field(
-        default=None, description="the variables that get a <variable>_label column (default: all)"
-    )
-    max_cells: int = Field(default=MAX_CELLS, ge=1, le=MAX_CELLS, description="cells per query, at most")
-    min_interval: float = Field(default=2.0, ge=0, le=60, description="seconds between queries (30 a minute)")
-    max_queries: int = Field(default=50, ge=1, description="refuse a selection that needs more queries")
-
-    @model_validator(mode="after")
-    def _consistent(self) -> SsbSettings:
-        empty = [var for var, codes in self.selection.items() if not codes]
-        if empty:
-            raise ValueError(f"selection.{empty[0]} lists no value codes")
-        if self.municipality:
-            for var in (self.municipality.variable, self.municipality.time):
-                if var not in self.selection:
-                    raise ValueError(f"municipality names '{var}', which the selection does not select")
-            missing = {c.code for c in self.municipality.codes} - set(self.selection[self.municipality.variable])
-            if missing:
-                codes = ", ".join(sorted(missing))
-                raise ValueError(f"selection.{self.municipality.variable} lacks the municipality code(s) {codes}")
-        return self
+from opendata.sources.network import HttpClient, load_json, snapshot_of
+from opendata.sources.settings import MAX_CELLS as MAX_CELLS
+from opendata.sources.settings import PXWEB_V2 as PXWEB_V2
+from opendata.sources.settings import CodeYears as CodeYears
+from opendata.sources.settings import Municipality as Municipality
+from opendata.sources.settings import SsbSettings as SsbSettings
 
 
 class SsbSource(Source[SsbSettings]):
