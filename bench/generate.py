@@ -216,12 +216,13 @@ def root(rows: int) -> Path:
     return OUT / (f"{rows // 1000}k" if rows != 1_000_000 else "")
 
 
-def ensure(rows: int) -> Path:
+def ensure(rows: int, valid_only: bool = False) -> Path:
     """``root(rows)``, generated first if needed. In a child process: Linux carries a parent's
     peak memory across fork+exec into its children's ru_maxrss, which the benchmarks measure."""
     out = root(rows)
     if not (out / "datasets" / SLUG / "source" / "adresser.csv").exists():
         run = [sys.executable, str(Path(__file__).resolve()), "--rows", str(rows), "--out", str(out)]
+        run += ["--valid-only"] if valid_only else []
         subprocess.run(run, check=True)
     return out
 
