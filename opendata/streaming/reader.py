@@ -30,8 +30,8 @@ from opendata.sources.text import check_cell_sizes, check_header
 
 BLOCK_ENV = "OPENDATA_STREAM_BLOCK_BYTES"
 BLOCK_BYTES = 4 * 1024 * 1024  # Arrow's read block, about 27,000 rows of the benchmark's shape
-BATCH_BLOCKS = 4  # blocks per batch handed on: fewer, larger batches (the per-batch work is paid less often)
-AHEAD_BLOCKS = 2 * BATCH_BLOCKS  # raw blocks read before they are parsed, at most
+BATCH_BLOCKS = 2  # blocks per batch handed on: half the batches (the per-batch work is paid less often)
+AHEAD_BLOCKS = 4  # raw blocks read before they are parsed, at most
 # Arrow's streaming reader reads up to 32 blocks ahead in the background (its queue limit),
 # whatever the consumer's pace: 16 MiB blocks held ~0.5 GB of raw bytes on a busy machine.
 # The file is handed to Arrow through ``_Paced``, which lets its reading thread run only
