@@ -27,6 +27,7 @@ from queue import SimpleQueue
 from typing import Any
 
 from opendata.errors import PublishError, TransientPublishError
+from publish.ckan import row_count
 from publish.ckan.client import CkanClient
 
 log = logging.getLogger(__name__)
@@ -121,8 +122,9 @@ def insert_api(
             for f in running:
                 f.cancel()
             raise
-    end = {"method": "insert", "records": [], "calculate_record_count": True}
+    end = {"method": "insert", "records": [], "calculate_record_count": True}  # ANALYZE, for the planner
     client.call("datastore_upsert", resource_id=resource_id, force=True, **end)
+    row_count.settle(client, resource_id, done)  # a reader of the alias may have cached a count meanwhile
     return done
 
 
