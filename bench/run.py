@@ -2,9 +2,8 @@
 
     .venv/bin/python bench/run.py                 # 1M rows: generate if needed, then measure
     .venv/bin/python bench/run.py --findings      # also compare findings on the broken file
-    .venv/bin/python bench/run.py --rows 4000000 --skip-frictionless   # what larger inputs cost
-    nice -n 10 .venv/bin/python bench/run.py --rows 20000000 --skip-frictionless --skip-memory \
-        --skip-validate --repeat 1
+    .venv/bin/python bench/run.py --rows 1000000,4000000,20000000 --skip-frictionless \
+        --skip-validate --repeat 1            # larger inputs, one run (in memory only up to 4M)
 
 *validate + convert* streams a file larger than ``OPENDATA_STREAM_BYTES`` (opendata.streaming);
 *in memory* is the same job with the whole table in memory (the path before streaming), and
@@ -190,11 +189,12 @@ LABELS = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rows", default="1000000", help="row counts, comma-separated: one run measures each")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--findings", action="store_true", help="compare findings on the broken file")
     parser.add_argument("--skip-frictionless", action="store_true")
     parser.add_argument("--skip-memory", action="store_true", help="not the in-memory path (20M rows: ~10 GB)")
+    parser.add_argument("--memory-up-to", type=int, default=4_000_000, help="the in-memory path only up to these rows")
     parser.add_argument("--skip-validate", action="store_true", help="not the validator alone")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--dataset", help=argparse.SUPPRESS)
@@ -202,34 +202,46 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(args.measure, Path(args.dataset)), default=str))
         return
-    out = ensure(args.rows)
+    for rows in [int(r.replace("_", "")) for r in args.rows.split(",")]:
+        measure_rows(args, rows)
+
+
+def measure_rows(args: argparse.Namespace, rows: int) -> None:
+    """Every measurement at ``rows`` rows, interleaved ``--repeat`` times; results.json beside the data."""
+    out = ensure(rows, valid_only=not args.findings)
     folder = out / "datasets" / SLUG
     size = (folder / "source" / "adresser.csv").stat().st_size
     load = os.getloadavg()[0]
-    print(f"{args.rows:,} rows, {size / 1e6:.0f} MB CSV, {os.cpu_count()} cores, load {load:.1f}")
-    results: dict[str, Any] = {"rows": args.rows, "csv_mb": size / 1e6, "load": os.getloadavg()}
+    print(f"{rows:,} rows, {size / 1e6:.0f} MB CSV, {os.cpu_count()} cores, load {load:.1f}", flush=True)
+    results: dict[str, Any] = {"rows": rows, "csv_mb": size / 1e6, "load": os.getloadavg()}
     if not args.skip_frictionless:
         results["frictionless"] = run_child("frictionless", folder)
-        _line("frictionless validate", results["frictionless"], args.rows)
+        _line("frictionless validate", results["frictionless"], rows)
         theirs = results["frictionless"]
-        if theirs["rows"] != args.rows:  # an unreadable file is fast too
+        if theirs["rows"] != rows:  # an unreadable file is fast too
             raise SystemExit(f"frictionless read {theirs['rows']} rows: {theirs}")
     names = [
         "floor",
         *([] if args.skip_validate else ["validate"]),
         "pipeline",
-        *([] if args.skip_memory else ["memory"]),
+        *([] if args.skip_memory or rows > args.memory_up_to else ["memory"]),
     ]
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     for _ in range(args.repeat):  # interleaved, so a busy moment of the machine hits each alike
         for name in names:
             runs[name].append(run_child(name, folder))
+    floor = sorted(runs["floor"], key=lambda r: r["seconds"])[len(runs["floor"]) // 2]
     for name in names:
         results[name] = {"runs": runs[name], "median_seconds": statistics.median(r["seconds"] for r in runs[name])}
         best = sorted(runs[name], key=lambda r: r["seconds"])[len(runs[name]) // 2]
-        _line(LABELS[name], best, args.rows, sorted(runs["floor"], key=lambda r: r["seconds"])[len(runs["floor"]) // 2])
+        _line(LABELS[name], best, rows, floor)
+    if "memory" in runs:  # the streamed path's CPU against the path before it, same run
+        ratio = statistics.median(r["cpu_seconds"] for r in runs["pipeline"]) / statistics.median(
+            r["cpu_seconds"] for r in runs["memory"]
+        )
+        print(f"validate + convert, streamed / in memory: {ratio:.2f}x cpu (medians)")
     results["load_after"] = os.getloadavg()
-    print(f"load average after: {results['load_after'][0]:.1f}")
+    print(f"load average after: {results['load_after'][0]:.1f}", flush=True)
     if "frictionless" in results:
         ratio = results["frictionless"]["seconds"] / results["validate"]["median_seconds"]
         print(f"fast validator / frictionless: {ratio:.0f}x faster")

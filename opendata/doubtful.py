@@ -63,11 +63,36 @@ def check_doubtful(
 
 
 def _formula_rows(column: pa.ChunkedArray) -> np.ndarray:
-    text = column.cast(pa.string())
-    starts = pc.match_substring_regex(text, FORMULA_START)
-    number = pc.match_substring_regex(text, NOT_A_FORMULA)
-    flags = pc.fill_null(pc.and_(starts, pc.invert(number)), False)
-    return np.flatnonzero(np.asarray(flags.to_numpy(zero_copy_only=False), dtype=bool))
+    """Rows whose text starts like a formula: the first byte of every cell read at once (numpy),
+    the regular expressions only on the few candidates (two per cell cost more than the rest
+    of the check of a wide text table)."""
+    found, base = [], 0
+    for chunk in column.cast(pa.string()).chunks:
+        candidates = _formula_starts(chunk)
+        if candidates.size:
+            number = pc.match_substring_regex(chunk.take(pa.array(candidates)), NOT_A_FORMULA)
+            candidates = candidates[~np.asarray(number.to_numpy(zero_copy_only=False), dtype=bool)]
+        found.append(candidates + base)
+        base += len(chunk)
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def _formula_starts(chunk: pa.Array) -> np.ndarray:
+    """Indices of the non-null cells whose first byte is one of FORMULA_START's (all ASCII)."""
+    data = chunk.buffers()[2]
+    if not len(chunk) or data is None:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset : chunk.offset + len(chunk) + 1]
+    starts, filled = offsets[:-1], offsets[1:] > offsets[:-1]
+    first = np.zeros(len(chunk), dtype=np.uint8)
+    first[filled] = np.frombuffer(data, dtype=np.uint8)[starts[filled]]
+    hit = np.isin(first, _FORMULA_BYTES) & filled
+    if chunk.null_count:
+        hit &= np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    return np.flatnonzero(hit)
+
+
+_FORMULA_BYTES = np.frombuffer(b"=+-@\t\r", dtype=np.uint8)  # FORMULA_START's characters
 
 
 def _describe(prepared: PreparedTable, name: str, rows: np.ndarray, mode: str) -> list[CellError]:

@@ -177,6 +177,7 @@ def _run(folder: Path, monkeypatch: pytest.MonkeyPatch, stream: bool, out: Path)
 
 def test_a_streamed_file_gives_the_in_memory_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = _dataset(tmp_path, [*_rows(300), ";;;;", ";;;;"])  # trailing empty rows are not data
+    monkeypatch.setattr("opendata.streaming.writer.ROW_GROUP_ROWS", 64)  # several row groups
     memory, built_memory = _run(folder, monkeypatch, False, tmp_path / "memory")
     stream, built_stream = _run(folder, monkeypatch, True, tmp_path / "stream")
     assert memory.valid and stream.valid and stream.row_count == memory.row_count == 300

@@ -101,7 +101,11 @@ class Prints:
         """The fingerprints seen more than once (sorted in place: no second copy of them)."""
         values = self._values[: self._size]
         values.sort()
-        out = np.unique(values[1:][values[1:] == values[:-1]])
+        repeats = [np.zeros(0, dtype=np.uint64)]
+        for i in range(0, values.size - 1, 1 << 20):  # a million at a time: no 20 MB mask at 20M rows
+            left, right = values[i : i + (1 << 20)], values[i + 1 : i + 1 + (1 << 20)]
+            repeats.append(right[right == left[: right.size]])
+        out = np.unique(np.concatenate(repeats))
         self._values = np.empty(0, dtype=np.uint64)  # free the array before any second pass
         self._size = 0
         return out

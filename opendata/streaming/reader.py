@@ -13,9 +13,12 @@ from __future__ import annotations
 import codecs
 import csv
 import functools
+import io
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -27,10 +30,14 @@ from opendata.sources.text import check_cell_sizes, check_header
 
 BLOCK_ENV = "OPENDATA_STREAM_BLOCK_BYTES"
 BLOCK_BYTES = 4 * 1024 * 1024  # Arrow's read block, about 27,000 rows of the benchmark's shape
+BATCH_BLOCKS = 2  # blocks per batch handed on: half the batches (the per-batch work is paid less often)
+AHEAD_BLOCKS = 4  # raw blocks read before they are parsed, at most
 # Arrow's streaming reader reads up to 32 blocks ahead in the background (its queue limit),
-# whatever the consumer's pace: 16 MiB blocks held ~0.5 GB of raw bytes on a busy machine,
-# 4 MiB hold at most 128 MiB. Blocks are parsed on this thread (use_threads=False: no parsed
-# read-ahead either); the fields of each batch are checked, and the files written, on others.
+# whatever the consumer's pace: 16 MiB blocks held ~0.5 GB of raw bytes on a busy machine.
+# The file is handed to Arrow through ``_Paced``, which lets its reading thread run only
+# AHEAD_BLOCKS ahead of the parsed blocks. Blocks are parsed on this thread (use_threads=False:
+# no parsed read-ahead either); the fields of each batch are checked, and the files written,
+# on others.
 
 
 def block_bytes() -> int:
@@ -74,8 +81,9 @@ class CsvStream:
             return "skip"
 
         names = columns or self.header
+        paced = _Paced(self.path)
         reader = pacsv.open_csv(
-            self.path,
+            paced,
             read_options=pacsv.ReadOptions(
                 column_names=self.header, skip_rows=self.header_row, block_size=block_bytes(),
                 encoding=_arrow_encoding(self.encoding), use_threads=False,  # no read-ahead queue of blocks
@@ -93,10 +101,9 @@ class CsvStream:
         start = 0
         held: list[pa.Table] = []  # rows of empty cells that may be the file's trailing ones
         try:
-            for record_batch in reader:
+            for table in _coalesced(reader, paced):
                 if bad:
                     raise SourceError(self._ragged(bad))
-                table = pa.Table.from_batches([record_batch])
                 check_cell_sizes(table, self.origin, self.first_data_row + start + _rows(held), "line")
                 last = _last_data_row(table)
                 if last < 0:
@@ -112,6 +119,8 @@ class CsvStream:
                     held.append(table.slice(last + 1))
         except pa.ArrowInvalid as exc:
             raise SourceError(self._unreadable(exc, start)) from None
+        finally:
+            paced.close()
         if bad:
             raise SourceError(self._ragged(bad))
 
@@ -174,6 +183,54 @@ def _arrow_encoding(encoding: str) -> str:
     """Arrow reads UTF-8 itself (a BOM is skipped); any other codec is transcoded as it reads."""
     name = codecs.lookup(encoding).name
     return "utf8" if name in ("utf-8", "utf-8-sig") else name
+
+
+class _Paced(io.RawIOBase):
+    """The file, read by Arrow's background thread at most AHEAD_BLOCKS blocks before ``parsed``.
+
+    Its memory is then a few blocks, not Arrow's 32, whatever the block size; a read waits
+    (ten seconds at most, so it can never hang) until the parser has caught up."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self._file = path.open("rb")
+        self._ready = threading.Condition()
+        self._reads = 0
+        self._parsed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        with self._ready:
+            self._ready.wait_for(lambda: self._reads - self._parsed < AHEAD_BLOCKS or self.closed, timeout=10.0)
+            self._reads += 1
+        return self._file.readinto(buffer)
+
+    def parsed(self) -> None:
+        """One more block parsed: the reading thread may read one more."""
+        with self._ready:
+            self._parsed += 1
+            self._ready.notify_all()
+
+    def close(self) -> None:
+        with self._ready:
+            self._file.close()
+            super().close()
+            self._ready.notify_all()
+
+
+def _coalesced(reader: pacsv.CSVStreamingReader, paced: _Paced) -> Iterator[pa.Table]:
+    """Arrow's batches, BATCH_BLOCKS of them to a table (one chunk each, no copy)."""
+    pending: list[pa.RecordBatch] = []
+    for record_batch in reader:
+        paced.parsed()
+        pending.append(record_batch)
+        if len(pending) >= BATCH_BLOCKS:
+            yield pa.Table.from_batches(pending)
+            pending = []
+    if pending:
+        yield pa.Table.from_batches(pending)
 
 
 def _rows(tables: list[pa.Table]) -> int:

@@ -3,7 +3,7 @@
 Two paths, one result (the typed table with its key, dictionary and full-text index):
 
 - ``api``: ``datastore_upsert`` (``method=insert``) in chunks, several calls in flight at once
-  (``CKAN_DATASTORE_CONCURRENCY``, default 2, each on a client of its own), the record count
+  (``CKAN_DATASTORE_CONCURRENCY``, default 1, each on a client of its own), the record count
   computed once at the end. Works on every CKAN.
 - ``xloader``: the table is created first, with the schema's types as the dictionary's
   ``type_override`` (xloader honours it, and the primary key survives its TRUNCATE), then
