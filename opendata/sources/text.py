@@ -125,19 +125,26 @@ def check_header(header: list[str], origin: str, row: int) -> list[str]:
 
 
 def drop_trailing_blank_rows(table: pa.Table) -> pa.Table:
-    """Office exports often end with rows of empty cells (';;;;'): they are not data.
+    """Office exports often end with rows of empty cells (';;;;'): they are not data."""
+    if table.num_rows == 0 or table.num_columns == 0:
+        return table
+    return table.slice(0, last_data_row(table) + 1)
+
+
+def last_data_row(table: pa.Table) -> int:
+    """The index of the last row with any non-blank cell; -1 when every row is blank.
 
     Looks only at the end of the table, in growing blocks, not at every row."""
     if table.num_rows == 0 or table.num_columns == 0:
-        return table
+        return -1
     end, size = table.num_rows, 64
     while end:
         start = max(0, end - size)
         tail = table.slice(start, end - start)
         blank = [pc.equal(pc.utf8_trim_whitespace(column), "") for column in tail.columns]
         flags = pc.fill_null(functools.reduce(pc.and_, blank), False)
-        data = np.flatnonzero(~np.asarray(flags.to_numpy(), dtype=bool))
+        data = np.flatnonzero(~np.asarray(flags.to_numpy(zero_copy_only=False), dtype=bool))
         if data.size:
-            return table.slice(0, start + int(data[-1]) + 1)
+            return int(start) + int(data[-1])
         end, size = start, size * 8
-    return table.slice(0, 0)
+    return -1

@@ -19,14 +19,11 @@ from opendata.report import CellError
 from opendata.validate.fast.cells import ReadColumn
 from opendata.validate.fast.findings import (
     Found,
-    Record,
     RowNames,
     _blank_rows,
     _cell_records,
-    _row_order,
-    _rule,
     cell_text,
-    error,
+    ordered_errors,
 )  # fmt: skip
 from opendata.validate.fast.keys import Repeats
 from opendata.validate.fast.spec import FieldSpec
@@ -95,30 +92,8 @@ def assemble(
     rows = np.concatenate(gathered.rows) if gathered.rows else empty
     fields = np.concatenate(gathered.fields) if gathered.fields else empty
     ranks = np.concatenate(gathered.ranks) if gathered.ranks else empty
-    blank = set((np.concatenate(gathered.blank) if gathered.blank else empty).tolist())
-    unique_at = {f: dict(zip(r.rows, range(len(r.rows)), strict=True)) for f, r in unique.items()}
-    primary_at = dict(zip(primary.rows, range(len(primary.rows)), strict=True)) if primary else {}
-    keyed = [r.rows for r in unique.values()] + [primary.rows if primary else []]
-    every = np.concatenate([rows, np.asarray(sorted(blank), np.int64), *(np.asarray(k, np.int64) for k in keyed)])
-    if not every.size:
-        return []
-    erring, counts = np.unique(every, return_counts=True)
-    last = erring[min(int(np.searchsorted(np.cumsum(counts), limit)), erring.size - 1)]
-    order = np.lexsort((ranks, fields, rows))
-    order = order[rows[order] <= last]
-    by_row: dict[int, dict[int, list[Record]]] = {}
-    for i in order.tolist():
-        rule = _rule(specs[fields[i]], int(ranks[i]))
-        by_row.setdefault(int(rows[i]), {}).setdefault(int(fields[i]), []).append(("cell", int(fields[i]), rule))
+    blank = np.unique(np.concatenate(gathered.blank)) if gathered.blank else empty
     found = Found(specs, [], unique, primary, primary_fields)
-    out: list[CellError] = []
     values = gathered.values
     names = RowNames(where.row, where.row_word, where.source_columns, lambda row, f: values[(row, f)])
-    for row in erring[erring <= last].tolist():
-        uniques = {f: ("unique", f, "unique") for f, at in unique_at.items() if row in at}
-        key = ("primary-key", -1, "primary-key") if row in primary_at else None
-        for record in _row_order(found, by_row.get(row, {}), uniques, key, row in blank):
-            out.append(error(record, row, found, names, descriptors, unique_at, primary_at))
-            if len(out) >= limit:
-                return out
-    return out
+    return ordered_errors(found, rows, fields, ranks, blank, names, descriptors, limit)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import functools
 import io
 import threading
 from collections.abc import Iterator
@@ -20,13 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from opendata.errors import SourceError
-from opendata.sources.text import check_cell_sizes, check_header
+from opendata.sources.text import check_cell_sizes, check_header, last_data_row
 
 BLOCK_ENV = "OPENDATA_STREAM_BLOCK_BYTES"
 BLOCK_BYTES = 4 * 1024 * 1024  # Arrow's read block, about 27,000 rows of the benchmark's shape
@@ -105,7 +102,7 @@ class CsvStream:
                 if bad:
                     raise SourceError(self._ragged(bad))
                 check_cell_sizes(table, self.origin, self.first_data_row + start + _rows(held), "line")
-                last = _last_data_row(table)
+                last = last_data_row(table)
                 if last < 0:
                     held.append(table)
                     continue
@@ -235,22 +232,3 @@ def _coalesced(reader: pacsv.CSVStreamingReader, paced: _Paced) -> Iterator[pa.T
 
 def _rows(tables: list[pa.Table]) -> int:
     return sum(t.num_rows for t in tables)
-
-
-def _last_data_row(table: pa.Table) -> int:
-    """The index of the batch's last row with any non-blank cell; -1 when every row is blank.
-
-    Looks at the end of the batch, in growing blocks: usually its last row holds data."""
-    if table.num_rows == 0 or table.num_columns == 0:
-        return -1
-    end, size = table.num_rows, 64
-    while end:
-        begin = max(0, end - size)
-        tail = table.slice(begin, end - begin)
-        blank = [pc.equal(pc.utf8_trim_whitespace(column), "") for column in tail.columns]
-        flags = pc.fill_null(functools.reduce(pc.and_, blank), False)
-        data = np.flatnonzero(~np.asarray(flags.to_numpy(zero_copy_only=False), dtype=bool))
-        if data.size:
-            return int(begin) + int(data[-1])
-        end, size = begin, size * 8
-    return -1

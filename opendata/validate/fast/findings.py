@@ -45,10 +45,20 @@ def report_errors(
     blank = _blank_rows(found)
     keep = ~blank[rows] if rows.size else np.zeros(0, dtype=bool)
     rows, fields, ranks = rows[keep], fields[keep], ranks[keep]
+    names = row_names(prepared, found)
+    return ordered_errors(found, rows, fields, ranks, np.flatnonzero(blank), names, descriptors, limit)
+
+
+def ordered_errors(
+    found: Found, rows: np.ndarray, fields: np.ndarray, ranks: np.ndarray, blank_rows: np.ndarray,
+    names: RowNames, descriptors: list[dict[str, Any]], limit: int,
+) -> list[CellError]:  # fmt: skip
+    """Cell findings (row, field, rule rank), blank rows and key repeats as the report's errors,
+    in frictionless's order, at most ``limit``: shared by the in-memory and the streamed check."""
     unique_at = {f: dict(zip(r.rows, range(len(r.rows)), strict=True)) for f, r in found.unique.items()}
     primary_at = dict(zip(found.primary.rows, range(len(found.primary.rows)), strict=True)) if found.primary else {}
     keyed = [r.rows for r in found.unique.values()] + [found.primary.rows if found.primary else []]
-    every = np.concatenate([rows, np.flatnonzero(blank), *(np.asarray(k, np.int64) for k in keyed)])
+    every = np.concatenate([rows, blank_rows, *(np.asarray(k, np.int64) for k in keyed)])
     if not every.size:
         return []
     erring, counts = np.unique(every, return_counts=True)
@@ -59,12 +69,12 @@ def report_errors(
     for i in order.tolist():
         rule = _rule(found.specs[fields[i]], int(ranks[i]))
         by_row.setdefault(int(rows[i]), {}).setdefault(int(fields[i]), []).append(("cell", int(fields[i]), rule))
+    blank = set(blank_rows.tolist())
     out: list[CellError] = []
-    names = row_names(prepared, found)
     for row in erring[erring <= last].tolist():
         uniques = {f: ("unique", f, "unique") for f, at in unique_at.items() if row in at}
         primary = ("primary-key", -1, "primary-key") if row in primary_at else None
-        for record in _row_order(found, by_row.get(row, {}), uniques, primary, bool(blank[row])):
+        for record in _row_order(found, by_row.get(row, {}), uniques, primary, row in blank):
             out.append(error(record, row, found, names, descriptors, unique_at, primary_at))
             if len(out) >= limit:
                 return out
