@@ -108,9 +108,9 @@ def cite(
 def _set(table: pa.Table, name: str, values: list[str]) -> pa.Table:
     if name not in table.column_names:
         return table
-    import pyarrow as pa
+    from opendata.arrow_build import strings
 
-    return table.set_column(table.column_names.index(name), name, pa.array(values, pa.string()))
+    return table.set_column(table.column_names.index(name), name, strings(values))
 
 
 def _short(text: str) -> str:

@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from opendata.arrow_build import flags, int64s
 from opendata.prepare import PreparedTable
 from opendata.report import CellError, ValidationReport
 from opendata.table_schema import TableSchema
@@ -70,8 +71,8 @@ def _formula_rows(column: pa.ChunkedArray) -> np.ndarray:
     for chunk in column.cast(pa.string()).chunks:
         candidates = _formula_starts(chunk)
         if candidates.size:
-            number = pc.match_substring_regex(chunk.take(pa.array(candidates)), NOT_A_FORMULA)
-            candidates = candidates[~np.asarray(number.to_numpy(zero_copy_only=False), dtype=bool)]
+            number = pc.match_substring_regex(chunk.take(int64s(candidates)), NOT_A_FORMULA)
+            candidates = candidates[~flags(number)]
         found.append(candidates + base)
         base += len(chunk)
     return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
@@ -88,7 +89,7 @@ def _formula_starts(chunk: pa.Array) -> np.ndarray:
     first[filled] = np.frombuffer(data, dtype=np.uint8)[starts[filled]]
     hit = np.isin(first, _FORMULA_BYTES) & filled
     if chunk.null_count:
-        hit &= np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        hit &= flags(chunk.is_valid())
     return np.flatnonzero(hit)
 
 
@@ -135,8 +136,7 @@ def _non_finite(prepared: PreparedTable, schema: TableSchema) -> list[CellError]
         if name not in prepared.table.column_names:
             continue
         text = prepared.table.column(name).cast(pa.string())
-        flags = pc.fill_null(pc.match_substring_regex(text, NON_FINITE), False)
-        for i in np.flatnonzero(np.asarray(flags.to_numpy(zero_copy_only=False), dtype=bool))[:MAX_FINDINGS]:
+        for i in np.flatnonzero(flags(pc.match_substring_regex(text, NON_FINITE)))[:MAX_FINDINGS]:
             errors.append(
                 CellError(
                     "type",

@@ -118,9 +118,9 @@ def _join(
                 findings.append(CellError("lookup-condition", message, row, key_field, spec.key, code))
         for column, target in spec.fields.items():
             added[target].append("" if match is None else str(match[column] or ""))
-    import pyarrow as pa
+    from opendata.arrow_build import strings
 
     for target, values in added.items():
         if target not in table.column_names:
-            table = table.append_column(target, pa.array(values, pa.string()))
+            table = table.append_column(target, strings(values))
     return table, findings

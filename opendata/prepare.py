@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from opendata.arrow_build import strings
 from opendata.citations import cite
 from opendata.hints import did_you_mean
 from opendata.manifest import Manifest
@@ -145,7 +146,7 @@ def _columns(
     rows = parsed.table.num_rows
     for name in present:
         if name in constants and name not in field_to_source:
-            columns.append(pa.chunked_array([pa.array([constants[name]] * rows, pa.string())]))
+            columns.append(pa.chunked_array([strings([constants[name]] * rows)]))
             continue
         column = trim(parsed.table.column(field_to_source[name]))
         if name in numeric and (decimal != "." or thousands):

@@ -89,3 +89,13 @@ def test_the_cli_module_runs_as_a_script(project: Path) -> None:
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "skolor-wifi" in done.stdout and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("slug", ["strategi-uppfoljning", "skolor-wifi", "nyckeltal", "moss-strategi-tiltak"])
+def test_validate_never_makes_pyarrow_import_pandas(project: Path, slug: str) -> None:
+    """pyarrow imports pandas on its first conversion of a Python object (half a second of the
+    command); the validate step builds its arrays from buffers instead (opendata.arrow_build)."""
+    result = probe(project, "validate", slug)
+    assert result["code"] == 0
+    assert "pyarrow" in result["heavy"]  # type: ignore[operator]  # the check did run
+    assert "pandas" not in result["heavy"]  # type: ignore[operator]

@@ -135,6 +135,8 @@ def text_table(header: list[str], rows: list[list[str]]) -> pa.Table:
     """An all-string Arrow table from a header and rows of text (short rows padded)."""
     import pyarrow as pa
 
+    from opendata.arrow_build import strings
+
     width = len(header)
     columns = [[(row[i] if i < len(row) else "") for row in rows] for i in range(width)]
-    return pa.table({name: pa.array(col, pa.string()) for name, col in zip(header, columns, strict=True)})
+    return pa.table({name: strings(col) for name, col in zip(header, columns, strict=True)})

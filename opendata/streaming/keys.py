@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from opendata.arrow_build import flags
 from opendata.validate.fast.cells import Column
 from opendata.validate.fast.fingerprint import _NULL, _chunk, _mix
 from opendata.validate.fast.keys import Repeats, _cells, _exact, _remember
@@ -66,7 +67,7 @@ def _whole_strings(chunk: pa.Array) -> np.ndarray:
         word += 1
         active = active[left > 8]
     if chunk.null_count:
-        out = np.where(np.asarray(chunk.is_null().to_numpy(zero_copy_only=False), dtype=bool), _NULL, out)
+        out = np.where(flags(chunk.is_null()), _NULL, out)
     return out
 
 
@@ -153,4 +154,4 @@ def add_empty(found: Repeats, rows: Iterable[int], shown: Callable[[int], str], 
 
 
 def _nulls(typed: Column) -> np.ndarray:
-    return np.asarray(typed.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    return flags(typed.is_null())

@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from opendata.arrow_build import bools, flags, int64s, null_of, number, numbers, string, strings, values_of
 from opendata.validate.fast.spec import FieldSpec
 
 Column: TypeAlias = pa.Array | pa.ChunkedArray  # Arrow kernels take either; columns stay chunked
@@ -53,24 +54,21 @@ class ReadColumn:
 
 def mask(array: Column) -> np.ndarray:
     """An Arrow boolean as a numpy bool array (null counts as false)."""
-    filled = pc.fill_null(array, False)
-    if isinstance(filled, pa.ChunkedArray):
-        filled = filled.combine_chunks()
-    return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool)
+    return flags(array)
 
 
 def only(where: np.ndarray, values: Column) -> Column:
     """``values`` where ``where`` holds, null elsewhere."""
     if where.all():
         return values
-    return pc.if_else(pa.array(where, pa.bool_()), values, pa.scalar(None, values.type))
+    return pc.if_else(bools(where), values, null_of(values.type))
 
 
 def read_column(spec: FieldSpec, text: Column) -> ReadColumn:
     if spec.missing_values == [""]:  # the usual list: an empty cell, read off the offsets
-        missing = mask(pc.equal(pc.binary_length(text), 0))
+        missing = ~mask(pc.cast(pc.binary_length(text), pa.bool_()))
     else:
-        missing = mask(pc.is_in(text, value_set=pa.array(spec.missing_values, pa.string())))
+        missing = mask(pc.is_in(text, value_set=strings(spec.missing_values)))
     if text.null_count:  # a null cell is written as an empty one: frictionless reads ""
         missing |= mask(text.is_null())
     present = ~missing
@@ -93,10 +91,10 @@ def _fast_read(spec: FieldSpec, text: Column, present: np.ndarray) -> tuple[np.n
             "true": spec.field.true_values,  # type: ignore[attr-defined]
             "false": spec.field.false_values,  # type: ignore[attr-defined]
         }
-        true = mask(pc.is_in(text, value_set=pa.array(values["true"], pa.string())))
-        false = mask(pc.is_in(text, value_set=pa.array(values["false"], pa.string())))
+        true = mask(pc.is_in(text, value_set=strings(values["true"])))
+        false = mask(pc.is_in(text, value_set=strings(values["false"])))
         fast = present & (true | false)
-        typed = pc.if_else(pa.array(fast), pa.array(true), pa.scalar(None, pa.bool_()))
+        typed = pc.if_else(bools(fast), bools(true), null_of(pa.bool_()))
         return fast, present & ~fast, typed
     if kind == "string":
         shape = SHAPES.get("uuid") if spec.format == "uuid" else None
@@ -123,7 +121,7 @@ def _shaped(kind: str, text: pa.ChunkedArray, present: np.ndarray) -> np.ndarray
     if kind in ("integer", "year"):
         digits = mask(pc.ascii_is_decimal(text))
         limit = 4 if kind == "year" else 18
-        size = np.asarray(pc.binary_length(text).to_numpy(), dtype=np.int64)
+        size = numbers(pc.fill_null(pc.binary_length(text), number(0, pa.int32()))).astype(np.int64)
         digits &= (size == limit) if kind == "year" else (size <= limit)
         if digits[present].all():
             return digits
@@ -144,7 +142,7 @@ def _fast_temporal(kind: str, text: Column, present: np.ndarray) -> tuple[np.nda
     """
     shaped = present & mask(pc.match_substring_regex(text, SHAPES[kind]))
     if kind == "time":  # Arrow has no text-to-time cast: read it as a time on 1970-01-01
-        text = pc.binary_join_element_wise("1970-01-01T", text, "")
+        text = pc.binary_join_element_wise(string("1970-01-01T"), text, string(""))
     target = pa.date32() if kind == "date" else pa.timestamp("s")
     try:
         typed = pc.cast(only(shaped, text), target)
@@ -161,7 +159,7 @@ def _fast_temporal(kind: str, text: Column, present: np.ndarray) -> tuple[np.nda
 
 def _number(text: Column, start: int, size: int) -> np.ndarray:
     part = pc.utf8_slice_codeunits(text, start, start + size)
-    return np.asarray(pc.fill_null(pc.cast(part, pa.int32(), safe=False), 0).to_numpy(), np.int64)
+    return numbers(pc.fill_null(pc.cast(part, pa.int32(), safe=False), number(0, pa.int32()))).astype(np.int64)
 
 
 DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
@@ -184,8 +182,8 @@ def _read_slow(spec: FieldSpec, text: Column, slow: np.ndarray, column: ReadColu
     values = [None if v is _OVERFLOW else v for v in values]
     column.typed = pc.replace_with_mask(
         column.typed,
-        pa.array(slow),
-        pa.array(values, _build_type(spec)).take(pa.array(codes)).cast(spec.arrow_type, safe=False),
+        bools(slow),
+        values_of(values, _build_type(spec)).take(int64s(codes)).cast(spec.arrow_type, safe=False),
     )
     rules: dict[str, list[int]] = {}
     for code, (_, notes) in enumerate(verdicts):
@@ -203,9 +201,9 @@ def read_distinct(
     spec: FieldSpec, text: Column, rows: np.ndarray
 ) -> tuple[list[tuple[Any, dict[str, str] | None]], np.ndarray]:
     """frictionless's (value, notes) for each distinct text at ``rows``, and each row's code."""
-    sub = text.take(pa.array(rows, pa.int64()))
+    sub = text.take(int64s(rows))
     distinct = pc.unique(sub)
-    codes = np.asarray(pc.index_in(sub, value_set=distinct).to_numpy(zero_copy_only=False), dtype=np.int64)
+    codes = numbers(pc.index_in(sub, value_set=distinct)).astype(np.int64)
     return [_verdict(spec, cell) for cell in distinct.to_pylist()], codes
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from opendata.arrow_build import int64s, number, numbers, scalar, values_of
 from opendata.validate.fast.cells import INT64, Column, mask, read_distinct
 from opendata.validate.fast.patterns import python_pattern, re2_pattern
 from opendata.validate.fast.spec import FieldSpec
@@ -41,7 +42,7 @@ def check_constraints(spec: FieldSpec, text: Column, typed: Column, fast: np.nda
             continue
         if rule in ("minLength", "maxLength"):
             length = pc.utf8_length(text)
-            limit = int(spec.constraints[rule])
+            limit = number(int(spec.constraints[rule]), length.type)
             broken = mask(pc.less(length, limit) if rule == "minLength" else pc.greater(length, limit))
             rows = np.flatnonzero(fast & broken)
         elif rule == "pattern":
@@ -63,24 +64,24 @@ def _compare(spec: FieldSpec, rule: str, typed: Column) -> tuple[np.ndarray, np.
     if rule == "enum":
         allowed = [v for v in limit if v is not None]
         if spec.kind == "number":
-            floats = pa.array([float(v) + 0.0 for v in allowed], pa.float64())
-            inside = mask(pc.is_in(pc.add(typed, 0.0), value_set=floats))  # -0.0 is 0
+            floats = values_of([float(v) + 0.0 for v in allowed], pa.float64())
+            inside = mask(pc.is_in(pc.add(typed, number(0.0, pa.float64())), value_set=floats))  # -0.0 is 0
             return ~inside, inside  # equal as floats is not yet equal as decimals
         if spec.kind == "integer":
             allowed = [v for v in allowed if INT64[0] <= v <= INT64[1]]
-        return ~mask(pc.is_in(typed, value_set=pa.array(allowed, typed.type))), nothing
+        return ~mask(pc.is_in(typed, value_set=values_of(allowed, typed.type))), nothing
     compare, equal_breaks = _BROKEN[rule]
     if spec.kind == "number":
-        bound = float(limit)
+        bound = number(float(limit), pa.float64())
         broken = mask(compare(typed, bound))
         return broken, mask(pc.equal(typed, bound))
     if spec.kind == "integer" and not INT64[0] <= limit <= INT64[1]:
         beyond_all = (limit > INT64[1]) == (rule in ("minimum", "exclusiveMinimum"))
         return (np.ones(len(typed), dtype=bool) if beyond_all else nothing), nothing
-    scalar = pa.scalar(limit, typed.type)
-    broken = mask(compare(typed, scalar))
+    limit_value = scalar(limit, typed.type)
+    broken = mask(compare(typed, limit_value))
     if equal_breaks:
-        broken |= mask(pc.equal(typed, scalar))
+        broken |= mask(pc.equal(typed, limit_value))
     return broken, nothing
 
 
@@ -108,10 +109,10 @@ def _pattern(spec: FieldSpec, text: Column, fast: np.ndarray) -> np.ndarray:
             in_python = fast & ~plain
     if in_python.any():
         rows = np.flatnonzero(in_python)
-        sub = text.take(pa.array(rows, pa.int64()))
+        sub = text.take(int64s(rows))
         distinct = pc.unique(sub)
         compiled = python_pattern(pattern)
         misses = [i for i, cell in enumerate(distinct.to_pylist()) if not compiled.match(cell)]
-        codes = np.asarray(pc.index_in(sub, value_set=distinct).to_numpy(zero_copy_only=False))
+        codes = numbers(pc.index_in(sub, value_set=distinct))
         broken[rows[np.isin(codes, misses)]] = True
     return np.flatnonzero(broken)

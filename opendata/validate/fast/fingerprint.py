@@ -14,6 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from opendata.arrow_build import flags, int64s, number, numbers
+
 _NULL = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -31,7 +33,7 @@ def repeated(columns: list[pa.Array | pa.ChunkedArray]) -> np.ndarray:
         return out
     maybe = np.flatnonzero(np.isin(mixed, shared))
     if maybe.size:
-        at = pa.array(maybe, pa.int64())
+        at = int64s(maybe)
         out[maybe] = _exactly_repeated([c.take(at) for c in columns])
     return out
 
@@ -48,14 +50,15 @@ def _chunk(chunk: pa.Array) -> np.ndarray:
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         values = _strings(chunk)
     elif pa.types.is_floating(kind):  # the bits; -0.0 -> 0.0 first: one value as a Decimal
-        filled = pc.fill_null(pc.cast(pc.add(chunk, 0.0), pa.float64()), 0.0)
-        values = np.asarray(filled.to_numpy(zero_copy_only=False), dtype=np.float64).view(np.uint64)
+        zero = number(0.0, pa.float64())
+        filled = pc.fill_null(pc.add(pc.cast(chunk, pa.float64()), zero), zero)
+        values = numbers(filled).view(np.uint64)
     else:  # integers, booleans, dates, times, timestamps: the number Arrow stores
         whole = _INTEGER.get(kind.bit_width, pa.int64())
-        filled = pc.fill_null(pc.cast(chunk, whole, safe=False), 0)
-        values = np.asarray(filled.to_numpy(zero_copy_only=False)).astype(np.int64).view(np.uint64)
+        filled = pc.fill_null(pc.cast(chunk, whole, safe=False), number(0, whole))
+        values = numbers(filled).astype(np.int64).view(np.uint64)
     if chunk.null_count:
-        nulls = np.asarray(chunk.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        nulls = flags(chunk.is_null())
         values = np.where(nulls, _NULL, values)
     return values
 
@@ -101,9 +104,9 @@ def _exactly_repeated(columns: list[pa.Array | pa.ChunkedArray]) -> np.ndarray:
         if isinstance(column, pa.ChunkedArray):  # one dictionary for the whole column
             column = column.combine_chunks()
         if pa.types.is_floating(column.type):
-            column = pc.add(column, 0.0)
+            column = pc.add(column, number(0.0, column.type))
         encoded = pc.dictionary_encode(column, null_encoding="encode")
-        index = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        index = numbers(encoded.indices).astype(np.int64)
         if code is None:  # noqa: SIM108 (two branches read better than one long line)
             code = index
         else:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from opendata.arrow_build import flags
 from opendata.validate.fast.cells import Column, read_distinct
 from opendata.validate.fast.fingerprint import repeated
 from opendata.validate.fast.spec import FieldSpec
@@ -94,4 +95,4 @@ def _exact(spec: FieldSpec, text: Column, rows: np.ndarray) -> list[Any]:
 
 
 def _nulls(typed: Column) -> np.ndarray:
-    return np.asarray(typed.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    return flags(typed.is_null())
