@@ -1,8 +1,11 @@
 """What a steward reads on a flow run's Artifacts tab: validation, publication, failure.
 
-Markdown artifacts are for reading; table artifacts are the same facts as rows a steward
-can sort and copy into a spreadsheet. Keys are per dataset (``<slug>-<what>``), so the
-Artifacts page also keeps each dataset's history, one version per run.
+Markdown artifacts are for reading. An invalid version also gets its errors as a table
+artifact, rows a steward can sort and copy into a spreadsheet; a valid one does not (its
+table would repeat the Markdown's one line, and every artifact is a request the server
+records: 12 fewer a run of the six bundled datasets). Keys are per dataset
+(``<slug>-<what>``), so the Artifacts page also keeps each dataset's history, one version
+per run.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from flows.outcomes import Outcome
 from opendata.errors import OpendataError, ValidationFailed
 from opendata.report import MAX_SHOWN, ValidationReport
-from publish.base import PublishResult
 
 
 def artifact_key(slug: str, what: str) -> str:
@@ -23,9 +25,7 @@ def artifact_key(slug: str, what: str) -> str:
 
 
 def validation_rows(report: ValidationReport) -> list[dict[str, Any]]:
-    """One row per error (row, column, value, rule, expectation), or one row saying valid."""
-    if report.valid:
-        return [{"dataset": report.dataset, "result": "valid", "rows": report.row_count, "source": report.source}]
+    """One row per error (row, column, value, rule, expectation)."""
     rows: list[dict[str, Any]] = []
     for e in report.errors[:MAX_SHOWN]:
         column = e.column or ""
@@ -54,29 +54,6 @@ def validation_table(report: ValidationReport) -> None:
         key=artifact_key(report.dataset, "validation-table"),
         table=validation_rows(report),
         description=version_mark(report),
-    )
-
-
-def published_rows(result: PublishResult) -> list[dict[str, Any]]:
-    """Per resource: what happened to it on the portal, and its link."""
-    return [
-        {
-            "dataset": result.slug,
-            "resource": f.key,
-            "change": f.change,
-            "link": f.url,
-            "target": result.target,
-            "dry run": result.dry_run,
-        }
-        for f in result.files
-    ]
-
-
-def published_table(result: PublishResult) -> None:
-    create_table_artifact(
-        key=artifact_key(result.slug, "published-table"),
-        table=published_rows(result),
-        description=f"{result.slug}: {result.change} on {result.target} ({result.rows} rows) {result.url}",
     )
 
 

@@ -115,6 +115,25 @@ def ensure_api() -> ApiChoice:
     return choice
 
 
+HEARTBEAT_VARIABLES = ("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "PREFECT_RUNNER_HEARTBEAT_FREQUENCY")
+
+
+def in_process_runs() -> contextlib.AbstractContextManager[object]:
+    """Settings for flows run inside this command (``opendata publish``), not by a worker.
+
+    No flow-run heartbeats unless asked for: Prefect 3 starts a heartbeat thread for every
+    flow run and, at the run's end, waits for it to wake from its one-second sleep. For the
+    seven flow runs of ``publish --all`` that is 2-3 s of waiting in a 13 s run, for events
+    that only an automation (zombie detection) reads; a worker's runs keep them. Set
+    ``PREFECT_FLOWS_HEARTBEAT_FREQUENCY`` to have them here too.
+    """
+    if any(os.environ.get(name) for name in HEARTBEAT_VARIABLES):
+        return contextlib.nullcontext()
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+
+
 def _configured_url() -> str | None:
     """PREFECT_API_URL from the environment, or from Prefect's settings if it is loaded already."""
     configured = settings().prefect_api_url
@@ -152,6 +171,19 @@ def ensure_local_server(timeout: float) -> ApiChoice:
                 "to more seconds, or run `make serve` first"
             )
         return ApiChoice(url, "started")
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def only_this_machine() -> bool:
+    """Whether the flows' API is this project's own server, listening on a loopback address:
+    then every client of it is a process of this machine."""
+    from urllib.parse import urlparse
+
+    current = (settings().prefect_api_url or "").rstrip("/")
+    own = running_server_url()
+    return bool(current) and current == own and urlparse(current).hostname in LOOPBACK
 
 
 def running_server_url() -> str | None:

@@ -28,7 +28,7 @@ from opendata.extract import archive_for, replay_note
 from opendata.manifest import Manifest, dataset_folder, discover, load_manifest
 from opendata.scaffold import describe_missing
 from opendata.settings import build_root, datasets_dir
-from opendata.table_schema import load_schema
+from opendata.table_schema import load_schema, verdicts_not_recorded
 from publish.base import BatchTarget, PublishResult, Target
 from publish.targets import make_target, resolve_name, target_info
 
@@ -49,10 +49,11 @@ def publish_dataset(
     with fewer rows than ``expect`` allows through (opendata.shrink). ``batch`` is set by
     ``publish-all``: the target may stage the dataset and make the run's datasets live together.
     """
-    manifest = load_manifest(dataset_folder(datasets_dir(), slug))
-    _described(manifest)
+    with verdicts_not_recorded() if dry_run else nullcontext():  # a dry run writes nothing
+        manifest = load_manifest(dataset_folder(datasets_dir(), slug))
+        _described(manifest)
     destination = make_target(target, build_root(), token=target_token(target))
-    with dataset_slot(slug) if not dry_run else nullcontext():  # one writer per dataset (flows/limits.py)
+    with dataset_slot(slug) if not dry_run else verdicts_not_recorded():  # one writer per dataset (flows/limits.py)
         return _publish(
             slug, manifest, destination, dry_run=dry_run, replay=replay, allow_shrink=allow_shrink, batch=batch
         )

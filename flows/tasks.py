@@ -58,7 +58,8 @@ def validate(manifest: Manifest, raw: RawSnapshot) -> tuple[PreparedTable, Valid
         markdown=report.to_markdown(),
         description=artifacts.version_mark(report),
     )
-    artifacts.validation_table(report)
+    if not report.valid:  # the errors as rows to sort (flows/artifacts.py)
+        artifacts.validation_table(report)
     return prepared, report
 
 
@@ -87,7 +88,6 @@ def publish(
     guard_shrink(target, built, allow=allow_shrink)
     with portal_slot(target):
         result = target.publish(built, run_id=run_id, dry_run=dry_run, batch=batch)
-    artifacts.published_table(result)
     return result
 
 

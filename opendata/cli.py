@@ -145,6 +145,10 @@ def publish(
     if bool(slug) == (all_ or bool(publisher)):
         raise _fail("give a dataset slug, or --all or --publisher (not both)")
     _quiet_prefect(verbose)
+    if dry_run:  # writes nothing, not even frictionless's verdict on a schema (for this whole command)
+        from opendata.table_schema import never_record_verdicts
+
+        never_record_verdicts()
     from flows.outcomes import failed_slugs
     from flows.prefect_api import PrefectUnavailable, ensure_api
     from opendata.manifest import dataset_folder, discover
@@ -198,6 +202,7 @@ def _run_flows(
     """Run ``publish_all`` with a progress bar per dataset; Prefect's own failures become a sentence."""
     from rich.progress import BarColumn, Progress, TextColumn
 
+    from flows.prefect_api import in_process_runs
     from flows.progress import STEPS, listening
     from flows.publish_dataset import publish_all
 
@@ -215,7 +220,7 @@ def _run_flows(
                 progress.update(bars[name], completed=STEPS.index(step), step=step)
 
         try:
-            with listening(on_step):
+            with listening(on_step), in_process_runs():
                 state = publish_all(
                     slugs=slugs,
                     target=target,

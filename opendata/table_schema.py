@@ -6,15 +6,21 @@ portal's data dictionary all come from it, never from guessing.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-from frictionless import FrictionlessException, Schema
 
 from opendata.errors import ManifestError
+
+if TYPE_CHECKING:
+    from frictionless import Schema
 
 # Table Schema type -> Arrow type of the typed table (and of the Parquet columns).
 ARROW_TYPES: dict[str, pa.DataType] = {
@@ -67,6 +73,8 @@ class TableSchema:
         return pa.schema(out)
 
     def frictionless(self) -> Schema:
+        from frictionless import Schema
+
         return Schema.from_descriptor(self.descriptor)
 
 
@@ -93,6 +101,37 @@ def load_schema(path: Path) -> TableSchema:
     unknown = schema_key_problems(descriptor)
     if unknown:
         raise ManifestError(f"{path}: " + f"\n{path}: ".join(unknown))
+    _check_with_frictionless(path, descriptor)
+    return TableSchema(descriptor, path)
+
+
+_RECORD_VERDICTS = contextvars.ContextVar("record_schema_verdicts", default=True)
+
+
+@contextlib.contextmanager
+def verdicts_not_recorded() -> Iterator[None]:
+    """For a dry run, which writes nothing: remembered verdicts are read, new ones not kept."""
+    token = _RECORD_VERDICTS.set(False)
+    try:
+        yield
+    finally:
+        _RECORD_VERDICTS.reset(token)
+
+
+def never_record_verdicts() -> None:
+    """The same for the rest of this command (``opendata publish --dry-run``)."""
+    _RECORD_VERDICTS.set(False)
+
+
+def _check_with_frictionless(path: Path, descriptor: dict[str, Any]) -> None:
+    """frictionless's verdict on the descriptor, remembered once it accepted these exact
+    contents (``<build>/.cache/schemas``): frictionless costs half a second to import, and
+    most commands read an unchanged schema."""
+    mark = _verdict_mark(descriptor)
+    if mark is not None and mark.is_file():
+        return
+    from frictionless import FrictionlessException, Schema
+
     try:
         schema = Schema.from_descriptor(descriptor)
     except FrictionlessException as exc:
@@ -101,4 +140,21 @@ def load_schema(path: Path) -> TableSchema:
     for field in schema.fields:
         if field.type not in ARROW_TYPES:
             raise ManifestError(f"{path}: field '{field.name}' has unsupported type '{field.type}'")
-    return TableSchema(descriptor, path)
+    if mark is not None and _RECORD_VERDICTS.get():
+        with contextlib.suppress(OSError):  # a read-only build folder: check again next time
+            mark.parent.mkdir(parents=True, exist_ok=True)
+            mark.touch()
+
+
+def _verdict_mark(descriptor: dict[str, Any]) -> Path | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from opendata.settings import build_root
+
+    try:
+        checker = f"frictionless {version('frictionless')}"
+    except PackageNotFoundError:
+        return None
+    contents = json.dumps(descriptor, sort_keys=True, ensure_ascii=False)
+    key = hashlib.sha256(f"{checker}\n{contents}".encode()).hexdigest()
+    return build_root() / ".cache" / "schemas" / f"{key}.accepted"

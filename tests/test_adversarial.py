@@ -32,7 +32,9 @@ from tests.source_fakes import silent_server
 runner = CliRunner()
 ENV = {"COLUMNS": "400"}
 STRATEGI = "datasets/strategi-uppfoljning"
-READS = ("build/reports", "archive")  # validate of a source it reads: the report, and the raw bytes archived
+# validate of a source it reads: the report, the raw bytes archived, and frictionless's verdict on the
+# schema (build/.cache/schemas, opendata.table_schema)
+READS = ("build/reports", "archive", "build/.cache")
 
 
 def tree(root: Path, *skip: str) -> dict[str, str]:
@@ -48,7 +50,7 @@ def tree(root: Path, *skip: str) -> dict[str, str]:
     return found
 
 
-def run(project: Path, *args: str, may_write: tuple[str, ...] = ("build/reports",)) -> tuple[int, str]:
+def run(project: Path, *args: str, may_write: tuple[str, ...] = ("build/reports", "build/.cache")) -> tuple[int, str]:
     """The command's exit code and output; fails if it changed anything outside ``may_write``."""
     before = tree(project, *may_write)
     result = runner.invoke(app, list(args), env=ENV)

@@ -120,3 +120,19 @@ def test_prefects_own_start_failure_becomes_a_sentence_with_the_fix() -> None:
     assert "\n" not in message
     other = _prefect_failure(OSError("database is locked\nlong details"))
     assert other == "Prefect could not run the flows: database is locked (run again with -v for the details)"
+
+
+def test_runs_inside_the_command_send_no_heartbeats_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each flow run's heartbeat thread made its end wait up to a second (flows/prefect_api.py)."""
+    from prefect.settings import get_current_settings
+
+    from flows.prefect_api import in_process_runs
+
+    monkeypatch.delenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", raising=False)
+    monkeypatch.delenv("PREFECT_RUNNER_HEARTBEAT_FREQUENCY", raising=False)
+    with in_process_runs():
+        assert get_current_settings().flows.heartbeat_frequency is None
+    assert get_current_settings().flows.heartbeat_frequency is not None  # only inside
+    monkeypatch.setenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "60")
+    with in_process_runs():
+        assert get_current_settings().flows.heartbeat_frequency is not None  # the user's choice stands

@@ -36,15 +36,14 @@ def artifacts_of(flow_run_id: UUID | None) -> dict[str, Any]:
     return {a.key: a for a in found if a.key}
 
 
-def test_valid_run_has_validation_and_publication_tables(project: Path) -> None:
+def test_valid_run_says_what_was_validated_and_published_in_two_artifacts(project: Path) -> None:
     state = publish_dataset("strategi-uppfoljning", return_state=True)
     assert state.is_completed()
     found = artifacts_of(state.state_details.flow_run_id)
-    assert found["strategi-uppfoljning-validation-table"].type == "table"
-    assert '"result": "valid", "rows": 37' in str(found["strategi-uppfoljning-validation-table"].data)
-    published = str(found["strategi-uppfoljning-published-table"].data)
-    assert '"resource": "data-csv", "change": "created"' in published
-    assert "strategi-uppfoljning-failure" not in found
+    assert set(found) == {"strategi-uppfoljning-validation", "strategi-uppfoljning-published"}
+    assert "**Valid**: 37 rows, no errors." in str(found["strategi-uppfoljning-validation"].data)
+    published = str(found["strategi-uppfoljning-published"].data)
+    assert "| data-csv | created | [" in published
 
 
 def test_invalid_run_explains_itself_in_plain_words(project: Path) -> None:

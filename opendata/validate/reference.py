@@ -11,8 +11,6 @@ import re
 from typing import Any, Literal
 
 import pyarrow.csv as pacsv
-from frictionless import Dialect, Resource
-from frictionless.formats import CsvControl
 
 from opendata.prepare import PreparedTable
 from opendata.report import CellError, ValidationReport
@@ -44,6 +42,9 @@ def validate_table(
     if prior:  # columns are missing or unknown: per-cell findings would only repeat that
         return report
     # We wrote these bytes: say so, rather than let frictionless sniff the delimiter and encoding.
+    from frictionless import Dialect, Resource  # here: the fast engine's commands never import it
+    from frictionless.formats import CsvControl
+
     dialect = Dialect(controls=[CsvControl(delimiter=",", quote_char='"')])
     resource = Resource(
         data=table_csv_bytes(prepared), format="csv", encoding="utf-8", dialect=dialect,

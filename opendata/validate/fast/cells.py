@@ -88,8 +88,8 @@ def _fast_read(spec: FieldSpec, text: Column, present: np.ndarray) -> tuple[np.n
     kind = spec.kind
     if kind == "boolean":
         values: dict[str, list[str]] = {
-            "true": spec.field.true_values,  # type: ignore[attr-defined]
-            "false": spec.field.false_values,  # type: ignore[attr-defined]
+            "true": spec.true_values,
+            "false": spec.false_values,
         }
         true = mask(pc.is_in(text, value_set=strings(values["true"])))
         false = mask(pc.is_in(text, value_set=strings(values["false"])))
