@@ -3,9 +3,10 @@
 pyarrow's first conversion of a Python object (``pa.array([...])``, ``pa.scalar(...)``, a
 Python value passed to a compute function) imports pandas, to know whether the object is a
 pandas one: about half a second, a third of a light command such as ``opendata validate``.
-This project never hands pyarrow a pandas object, so the arrays that every run builds are
-made here from buffers instead. Where a conversion is rare (error rows, unusual cells),
-``pa.array`` is still used.
+This project never hands pyarrow a pandas object, so the arrays that the validate step and
+a run build are made here from buffers instead (``tests/test_cli_light.py`` checks that
+``opendata validate`` leaves pandas unimported). The CKAN target, which runs beside Prefect
+and its own imports, still uses ``pa.array``.
 """
 
 from __future__ import annotations

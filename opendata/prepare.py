@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from opendata.arrow_build import strings
+from opendata.arrow_build import string
 from opendata.citations import cite
 from opendata.hints import did_you_mean
 from opendata.manifest import Manifest
@@ -146,7 +146,7 @@ def _columns(
     rows = parsed.table.num_rows
     for name in present:
         if name in constants and name not in field_to_source:
-            columns.append(pa.chunked_array([strings([constants[name]] * rows)]))
+            columns.append(pa.chunked_array([pa.repeat(string(constants[name]), rows)]))
             continue
         column = trim(parsed.table.column(field_to_source[name]))
         if name in numeric and (decimal != "." or thousands):
