@@ -13,6 +13,7 @@ if __name__ == "__main__":  # `python -m opendata.cli`: run the package's module
     _main_of_package()
     raise SystemExit(0)
 
+import contextlib
 import gc
 import os
 from pathlib import Path
@@ -146,10 +147,17 @@ def publish(
     if bool(slug) == (all_ or bool(publisher)):
         raise _fail("give a dataset slug, or --all or --publisher (not both)")
     _quiet_prefect(verbose)
-    if dry_run:  # writes nothing, not even frictionless's verdict on a schema (for this whole command)
-        from opendata.table_schema import never_record_verdicts
+    from opendata.table_schema import verdicts_not_recorded
 
-        never_record_verdicts()
+    # a dry run writes nothing, not even frictionless's verdict on a schema
+    with verdicts_not_recorded() if dry_run else contextlib.nullcontext():
+        _publish(slug, all_, publisher, target, dry_run, replay, allow_shrink, verbose)
+
+
+def _publish(
+    slug: str | None, all_: bool, publisher: str | None, target: str, dry_run: bool, replay: bool,
+    allow_shrink: bool, verbose: bool,
+) -> None:  # fmt: skip
     from flows.outcomes import failed_slugs
     from flows.prefect_api import PrefectUnavailable, ensure_api
     from opendata.manifest import dataset_folder, discover

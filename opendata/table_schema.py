@@ -118,11 +118,6 @@ def verdicts_not_recorded() -> Iterator[None]:
         _RECORD_VERDICTS.reset(token)
 
 
-def never_record_verdicts() -> None:
-    """The same for the rest of this command (``opendata publish --dry-run``)."""
-    _RECORD_VERDICTS.set(False)
-
-
 def _check_with_frictionless(path: Path, descriptor: dict[str, Any]) -> None:
     """frictionless's verdict on the descriptor, remembered once it accepted these exact
     contents (``<build>/.cache/schemas``): frictionless costs half a second to import, and
