@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import hashlib
 import json
 from collections.abc import Iterator
@@ -141,14 +142,22 @@ def _check_with_frictionless(path: Path, descriptor: dict[str, Any]) -> None:
             mark.touch()
 
 
-def _verdict_mark(descriptor: dict[str, Any]) -> Path | None:
+@functools.cache
+def _checker() -> str | None:
+    """The frictionless release whose verdicts count (read once: a run loads many schemas)."""
     from importlib.metadata import PackageNotFoundError, version
 
+    try:
+        return f"frictionless {version('frictionless')}"
+    except PackageNotFoundError:
+        return None
+
+
+def _verdict_mark(descriptor: dict[str, Any]) -> Path | None:
     from opendata.settings import build_root
 
-    try:
-        checker = f"frictionless {version('frictionless')}"
-    except PackageNotFoundError:
+    checker = _checker()
+    if checker is None:
         return None
     contents = json.dumps(descriptor, sort_keys=True, ensure_ascii=False)
     key = hashlib.sha256(f"{checker}\n{contents}".encode()).hexdigest()
