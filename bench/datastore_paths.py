@@ -10,7 +10,15 @@ DataStore table on its own resource of one private dataset:
 - ``api-1``: the Action API path as it was (``datastore_upsert``, 10,000 rows a call, one call
   at a time); ``api``: the same with ``--concurrency`` calls in flight;
 - ``xloader``: the pipeline's xloader path (typed table first, job, index repair, checks);
-- ``xloader-own``: xloader on its own (no table beforehand: it makes every column text).
+- ``xloader-own``: xloader on its own (no table beforehand: it makes every column text);
+  ``xloader-own+index``: the same, then the full-text index xloader 2.6.0 leaves out
+  (``datastore_create`` on the table: CKAN's ``create_indexes``), i.e. xloader's own time to a
+  table as searchable as the others.
+
+A ``+batch`` suffix runs the step on the portal restarted with
+``CKAN_DATASTORE_EXECUTEMANY=values_plus_batch`` (``scripts/ckan-up.sh``: SQLAlchemy sends
+``datastore_upsert``'s rows to PostgreSQL in pages instead of one statement at a time); the
+others run with SQLAlchemy's default, ``values_only``, which the portal is left with.
 
 CPU seconds per side, read from /proc: the client (this child process and psql), CKAN (the
 server and the job worker, children included), PostgreSQL (the backends serving this portal's
@@ -111,6 +119,7 @@ def step(name: str, folder: Path, concurrency: int, package_id: str) -> dict[str
     spec = datastore.fields(build.schema)
     parquet = build.file("data-parquet").path
     started = time.perf_counter()
+    name = name.removesuffix("+batch")
     if name == "copy":
         client.call("datastore_create", resource_id=rid, force=True, fields=spec, primary_key=build.schema.primary_key)
         cols = ", ".join(f'"{f["id"]}"' for f in spec)
@@ -122,8 +131,11 @@ def step(name: str, folder: Path, concurrency: int, package_id: str) -> dict[str
     elif name == "xloader":
         notes: list[str] = []
         datastore.load(client, rid, build.schema, parquet, path="xloader", notes=notes)
-    elif name == "xloader-own":
+    elif name in ("xloader-own", "xloader-own+index"):
         datastore_load.run_xloader(client, rid)
+        if name == "xloader-own+index":
+            own = [{"id": f["id"], "type": f["type"]} for f in client.call("datastore_info", id=rid)["fields"]]
+            client.call("datastore_create", resource_id=rid, force=True, fields=own, calculate_record_count=False)
     seconds = time.perf_counter() - started
     total = client.call("datastore_search", resource_id=rid, limit=0)["total"]
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -131,6 +143,12 @@ def step(name: str, folder: Path, concurrency: int, package_id: str) -> dict[str
     client_cpu = usage.ru_utime + usage.ru_stime + kids.ru_utime + kids.ru_stime
     client.show("datastore_delete", resource_id=rid, force=True)
     return {"seconds": seconds, "rows": total, "client_cpu": client_cpu}
+
+
+def portal(executemany: str) -> None:
+    """The test portal (re)started with ``executemany`` (ckan-up restarts it when its ini changes)."""
+    env = {**os.environ, "CKAN_DATASTORE_EXECUTEMANY": executemany}
+    subprocess.run(["bash", str(ROOT / "scripts" / "ckan-up.sh")], env=env, check=True, stdout=subprocess.DEVNULL)
 
 
 def main() -> None:
@@ -160,7 +178,11 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|")
     floor = None
     try:
+        mode, rates = "", dict[str, float]()
         for name in args.steps.split(","):
+            wanted = "values_plus_batch" if name.endswith("+batch") else "values_only"
+            if wanted != mode:
+                portal(mode := wanted)
             before = sum(cpu(p) for p in ckan_pids())
             command = [sys.executable, __file__, "--child", name, "--folder", str(folder), "--package", pkg["id"]]
             command += ["--concurrency", str(args.concurrency)]
@@ -179,6 +201,7 @@ def main() -> None:
             rate = r["rows"] / r["seconds"]
             floor = floor or (rate if name == "copy" else None)
             ratio = f"{rate / floor:.2f}" if floor else ""
+            rates[name] = rate
             print(
                 f"| {name} | {r['seconds']:.1f} | {rate:,.0f} | {ratio} | {r['client_cpu']:.1f} | {ckan:.1f} | "
                 f"{pg.seconds:.1f} |",
@@ -186,7 +209,13 @@ def main() -> None:
             )
             if r["rows"] != build.row_count:
                 print(f"| {name}: {r['rows']} rows in the table, expected {build.row_count} | |", flush=True)
+        for path, base in (("api", "api-1"), ("api+batch", "api-1"), ("xloader", "xloader-own"),
+                           ("xloader", "xloader-own+index")):  # fmt: skip
+            if path in rates and base in rates:
+                print(f"{path} / {base}: {rates[path] / rates[base]:.2f}×")
     finally:  # a fresh client: the first one's per-dataset deadline counts from its first call
+        if mode != "values_only":
+            portal("values_only")
         ckan_client().call("dataset_purge", id=pkg["id"])
         print(f"load average at the end {os.getloadavg()[0]:.1f}")
 

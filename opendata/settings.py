@@ -198,6 +198,11 @@ class Settings(BaseSettings):
     ckan_start_timeout: str = _env(
         "CKAN_START_TIMEOUT", "60", "Seconds `ckan-up.sh` waits for the portal to answer.", "scripts", scripts=True
     )
+    ckan_datastore_executemany: str = _env(
+        "CKAN_DATASTORE_EXECUTEMANY", "values_only",
+        "How the test portal's DataStore sends many rows (`values_plus_batch`: in pages; docs/ckan.md).", "scripts",
+        scripts=True,
+    )  # fmt: skip
     chromium: str = _env(
         "OPENDATA_CHROMIUM", "/usr/bin/chromium", "The browser the site's browser tests drive.", "scripts", scripts=True
     )

@@ -12,7 +12,9 @@
 # Overridable: CKAN_PORT (5055), CKAN_DB (ckan_test), CKAN_DATASTORE_DB (datastore_test),
 # CKAN_DB_USER (ckan_default), CKAN_DATASTORE_RO_USER (datastore_ro), CKAN_DB_PASSWORD,
 # CKAN_PG_VERSION (15), CKAN_PG_CLUSTER (main), CKAN_PG_PORT (5432), CKAN_REDIS_PORT (6379),
-# CKAN_PYTHON (python3), CKAN_START_TIMEOUT (60), CKAN_PREFECT_DB (<CKAN_DB>_prefect: the
+# CKAN_PYTHON (python3), CKAN_START_TIMEOUT (60), CKAN_DATASTORE_EXECUTEMANY (values_only:
+# SQLAlchemy's default; values_plus_batch sends datastore_upsert's rows in pages, docs/ckan.md),
+# CKAN_PREFECT_DB (<CKAN_DB>_prefect: the
 # PostgreSQL database of the Prefect server in the two-worker test; env's TEST_PREFECT_DATABASE_URL).
 # ckanext-xloader runs with its job worker (`ckan jobs worker`, pid in .ckan/worker.pid, log
 # .ckan/worker.log) on this portal's own Redis queue (ckan.site_id is derived from the database
@@ -58,6 +60,10 @@ SITE_ID="opendata-$DB"   # the job queue's name in Redis is ckan:<site_id>:<queu
 REDIS_PORT="${CKAN_REDIS_PORT:-6379}"
 PYTHON="${CKAN_PYTHON:-python3}"
 START_TIMEOUT="${CKAN_START_TIMEOUT:-60}"
+EXECUTEMANY="${CKAN_DATASTORE_EXECUTEMANY:-values_only}"
+case "$EXECUTEMANY" in values_only|values_plus_batch) ;;
+  *) echo "ckan-up: CKAN_DATASTORE_EXECUTEMANY is '$EXECUTEMANY': set it to values_only or values_plus_batch" >&2; exit 2;;
+esac
 URL="http://127.0.0.1:$PORT"
 
 export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -275,6 +281,7 @@ mkdir -p "$CK/storage"
   "scheming.presets=ckanext.scheming:presets.json ckanext.dcat.schemas:presets.yaml" \
   "ckanext.dcat.rdf.profiles=$RDF_PROFILES" \
   "ckan.datastore.sqlsearch.enabled=true" \
+  "ckan.datastore.sqlalchemy.executemany_mode=$EXECUTEMANY" \
   "ckan.max_resource_size=2048" \
   "ckan.views.default_views=datatables_view" \
   "solr_url=http://127.0.0.1:1/solr/ckan" \

@@ -6,10 +6,10 @@ Two paths, one result (the typed table with its key, dictionary and full-text in
   (``CKAN_DATASTORE_CONCURRENCY``, default 1, each on a client of its own), the record count
   computed once at the end. Works on every CKAN.
 - ``xloader``: the table is created first, with the schema's types as the dictionary's
-  ``type_override`` (xloader honours it, and the primary key survives its TRUNCATE), then
+  ``type_override`` (xloader honours it, and only TRUNCATEs a table whose fields match), then
   ``xloader_submit`` has the portal's job worker COPY the uploaded CSV server-side; the run
-  waits for the job, logging its progress, then repairs and verifies what xloader 2.6.0 leaves
-  behind (:mod:`publish.ckan.datastore_verify`).
+  waits for the job, logging its progress, then adds the primary key and the full-text index
+  in bulk and verifies the table (:mod:`publish.ckan.datastore_verify`).
 
 ``CKAN_DATASTORE_LOAD`` (``auto``, ``api``, ``xloader``) chooses; ``auto`` takes xloader when
 ``status_show`` lists the plugin and the table has at least ``XLOADER_MIN_ROWS`` rows (a job
@@ -144,7 +144,11 @@ def run_xloader(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
-    """Submit the resource's upload to xloader and wait for the job; its final status."""
+    """Submit the resource's upload to xloader and wait for the job; its final status.
+
+    The status is asked for every 0.25 s at first, then less often, up to every ``poll``
+    seconds: a short job is not kept waiting a whole interval after it finished, and a long
+    one is not asked hundreds of times."""
     if not client.call("xloader_submit", resource_id=resource_id, ignore_hash=True):
         raise PublishError(
             f"ckanext-xloader at {client.url} refused to load resource {resource_id} (xloader_submit "
@@ -174,7 +178,12 @@ def run_xloader(
                 f"(last state {state!r}); is the portal's job worker (ckan jobs worker) running?"
             )
         heartbeat()
-        sleep(poll)
+        sleep(poll_interval(clock() - started, poll))
+
+
+def poll_interval(elapsed: float, longest: float) -> float:
+    """Seconds until the next status request, ``elapsed`` seconds into a job: 1/20 of the wait so far."""
+    return min(longest, 0.25 + elapsed / 20)
 
 
 def describe(path: str, why: str, rows: int, seconds: float, extra: str = "") -> str:
